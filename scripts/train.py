@@ -1,0 +1,37 @@
+"""Train one AE or VAE configuration (rule train)."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+
+import time
+
+from shapestudy import artifacts, data, train
+
+start = time.perf_counter()
+config = train.TrainConfig(**snakemake.params.config)
+train_split = data.load(snakemake.input.data, "train")
+validation_split = data.load(snakemake.input.data, "validation")
+print(f"training {artifacts.run_name(config)} on {len(train_split.images)} images", file=sys.stderr)
+
+state, history = train.train(
+    config, train_split.images, validation_split.images, log=lambda line: print(line, file=sys.stderr)
+)
+images_per_epoch = (len(train_split.images) // config.batch_size) * config.batch_size
+# The first epoch includes tracing and compilation; throughput is measured on the others.
+steady = history["seconds"].iloc[1:] if len(history) > 1 else history["seconds"]
+record = {
+    "config": snakemake.params.config,
+    "image_shape": list(train_split.images.shape[1:]),
+    "train_images": len(train_split.images),
+    "versions": artifacts.package_versions(),
+    "ran_on": artifacts.where_it_ran(),
+    "training_seconds": float(history["seconds"].sum()),
+    "first_epoch_seconds": float(history["seconds"].iloc[0]),
+    "images_per_second": images_per_epoch * len(steady) / float(steady.sum()),
+    "final": history.iloc[-1].to_dict(),
+}
+artifacts.save_params(snakemake.output.params, state.params)
+artifacts.write_atomic(snakemake.output.history, history.to_csv(index=False).encode())
+record["wall_seconds"] = time.perf_counter() - start
+artifacts.write_json(snakemake.output.record, record)

@@ -1,0 +1,100 @@
+"""The study's configuration: validation against the JSON schema, and the sweep it defines."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from shapestudy.grid import FactorGrid
+
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration that the study cannot run; the message is one line."""
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path.lstrip(".") or "(top level)"
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    """One line: the key, the value found and what the schema expected there."""
+    key = _key_path(error)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        where = "" if key == "(top level)" else f"{key}."
+        return f"unknown key {where}{unknown[0]}: expected one of {allowed}"
+    if error.validator == "required":
+        return f"{key}: {error.message}"
+    if error.validator == "enum":
+        return f"{key}: {error.instance!r} is not one of {error.validator_value}"
+    return f"{key}: {error.message}"
+
+
+def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
+    """Check `config` against the schema and the rules a schema cannot say; raise ConfigError."""
+    schema = yaml.safe_load(schema_path.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), e.path))
+    if errors:
+        raise ConfigError(_explain(errors[0]))
+    data = config["data"]
+    if not data["size_min"] <= data["size_max"] <= data["canvas"]:
+        raise ConfigError(
+            f"data.size_max: sizes {data['size_min']}..{data['size_max']} do not fit a canvas of "
+            f"{data['canvas']}: expected size_min <= size_max <= canvas"
+        )
+    total = sum(data["splits"].values())
+    if not math.isclose(total, 1.0, abs_tol=1e-9):
+        raise ConfigError(f"data.splits: fractions add up to {total:g}: expected 1")
+    n = grid(config).count
+    if min(data["splits"].values()) * n < 1:
+        raise ConfigError(f"data.splits: a split of {n} tuples would be empty: expected larger fractions")
+    return config
+
+
+def grid(config: dict) -> FactorGrid:
+    data = config["data"]
+    return FactorGrid(data["canvas"], tuple(data["shapes"]), data["size_min"], data["size_max"])
+
+
+def run_id(run: dict) -> str:
+    """The name of a configuration's output folder, e.g. vae-mlp-z4-b1-s0."""
+    beta = f"-b{run['beta']:g}" if run["model"] == "vae" else ""
+    return f"{run['model']}-{run['arch']}-z{run['latent_dim']}{beta}-s{run['seed']}"
+
+
+def runs(config: dict) -> dict[str, dict]:
+    """Every training configuration of the sweep (the fields of train.TrainConfig), by run id."""
+    training = config["training"]
+    result = {}
+    for model, axes in config["sweep"].items():
+        betas = axes.get("beta", [0.0])
+        for arch, latent_dim, beta, seed in itertools.product(
+            axes["arch"], axes["latent_dim"], betas, axes["seed"]
+        ):
+            run = dict(model=model, arch=arch, latent_dim=latent_dim, seed=seed, beta=float(beta))
+            run.update(training)
+            result[run_id(run)] = run
+    return result
+
+
+def load(path: str | Path) -> dict:
+    """Read and validate a config file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file")
+    try:
+        config = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from None
+    return validate(config if config is not None else {})

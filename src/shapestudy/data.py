@@ -1,0 +1,179 @@
+"""The shapes dataset: every tuple (shape, size, x, y) of a factor grid rendered once.
+
+A tuple places a shape's size x size bounding box with its top-left corner at column x, row y.
+Every rendered shape touches all four sides of its box, so two tuples that differ in size or
+position never share an image, and the shapes differ from each other in their first row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from shapestudy.grid import FACTORS, SHAPES, FactorGrid
+
+GENERATOR_VERSION = "1"
+METADATA_KEY = b"shapestudy"
+SPLITS = ("train", "validation", "test")
+
+
+def shape_mask(shape: str, size: int) -> np.ndarray:
+    """A filled shape that touches every side of its size x size box, as a bool array."""
+    centre = size / 2
+    rows, cols = np.mgrid[0:size, 0:size] + 0.5
+    if shape == "square":
+        return np.ones((size, size), dtype=bool)
+    if shape == "circle":
+        return (rows - centre) ** 2 + (cols - centre) ** 2 <= centre**2
+    if shape == "triangle":
+        # Apex at the top centre, base along the bottom row; half-width grows by half a pixel a row.
+        return np.abs(cols - centre) <= (rows + 0.5) / 2
+    raise ValueError(f"unknown shape {shape!r}: expected one of {list(SHAPES)}")
+
+
+def enumerate_factors(grid: FactorGrid) -> pd.DataFrame:
+    """Every tuple of M once, ordered by shape, size, y, x."""
+    blocks = []
+    for shape_index, shape in enumerate(grid.shapes):
+        for size in grid.sizes:
+            positions = np.arange(grid.canvas - size + 1)
+            y, x = np.meshgrid(positions, positions, indexing="ij")
+            blocks.append(
+                pd.DataFrame(
+                    {
+                        "shape": shape_index,
+                        "size": size,
+                        "x": x.ravel(),
+                        "y": y.ravel(),
+                    }
+                )
+            )
+    factors = pd.concat(blocks, ignore_index=True).astype("int16")
+    factors["shape"] = pd.Categorical.from_codes(factors["shape"], categories=list(grid.shapes))
+    return factors
+
+
+def render(grid: FactorGrid, factors: pd.DataFrame) -> np.ndarray:
+    """Images (n, canvas, canvas) of uint8 in {0, 255}, one per row of `factors`."""
+    images = np.zeros((len(factors), grid.canvas, grid.canvas), dtype=np.uint8)
+    masks = {}
+    for i, (shape, size, x, y) in enumerate(
+        zip(factors["shape"].astype(str), factors["size"], factors["x"], factors["y"])
+    ):
+        mask = masks.get((shape, size))
+        if mask is None:
+            mask = masks[(shape, size)] = shape_mask(shape, size)
+        images[i, y : y + size, x : x + size] = mask * np.uint8(255)
+    return images
+
+
+def assign_splits(n: int, fractions: dict[str, float], seed: int) -> np.ndarray:
+    """Split labels for n tuples, disjoint by tuple, drawn by a seeded permutation."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_train = round(fractions["train"] * n)
+    n_validation = round(fractions["validation"] * n)
+    labels = np.empty(n, dtype=object)
+    labels[order[:n_train]] = "train"
+    labels[order[n_train : n_train + n_validation]] = "validation"
+    labels[order[n_train + n_validation :]] = "test"
+    return labels
+
+
+def generate(grid: FactorGrid, fractions: dict[str, float], seed: int) -> pa.Table:
+    """The whole dataset as an Arrow table with its generator settings in the schema metadata."""
+    factors = enumerate_factors(grid)
+    images = render(grid, factors).reshape(len(factors), -1)
+    pixels = grid.canvas * grid.canvas
+    metadata = {
+        "generator_version": GENERATOR_VERSION,
+        "canvas": grid.canvas,
+        "shapes": list(grid.shapes),
+        "size_min": grid.size_min,
+        "size_max": grid.size_max,
+        "split_fractions": fractions,
+        "seed": seed,
+        "rows": len(factors),
+    }
+    columns = {
+        "shape": pa.DictionaryArray.from_arrays(
+            pa.array(factors["shape"].cat.codes.to_numpy(), pa.int8()), pa.array(list(grid.shapes))
+        ),
+        "size": pa.array(factors["size"].to_numpy()),
+        "x": pa.array(factors["x"].to_numpy()),
+        "y": pa.array(factors["y"].to_numpy()),
+        "split": pa.array(assign_splits(len(factors), fractions, seed), pa.string()).dictionary_encode(),
+        "image": pa.FixedSizeListArray.from_arrays(pa.array(images.ravel()), pixels),
+    }
+    table = pa.table(columns)
+    return table.replace_schema_metadata({METADATA_KEY: json.dumps(metadata, sort_keys=True)})
+
+
+def write_parquet(table: pa.Table, path: str) -> None:
+    """Write atomically: a reader never sees a half-written file."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=directory, suffix=".part", delete=False) as handle:
+        tmp = handle.name
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+@dataclasses.dataclass
+class Dataset:
+    """Images as float32 in [0, 1], shaped (n, canvas, canvas), with their factors."""
+
+    images: np.ndarray
+    factors: pd.DataFrame
+    metadata: dict
+
+    @property
+    def grid(self) -> FactorGrid:
+        m = self.metadata
+        return FactorGrid(m["canvas"], tuple(m["shapes"]), m["size_min"], m["size_max"])
+
+    def factor_codes(self) -> np.ndarray:
+        """Factors as an (n, 4) int array: shape index, size, x, y."""
+        f = self.factors
+        return np.stack([f["shape"].cat.codes, f["size"], f["x"], f["y"]], axis=1).astype(np.int64)
+
+
+def read_metadata(path: str) -> dict:
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException) as error:
+        raise ValueError(f"{path}: not a readable Parquet file ({error})") from None
+    raw = (schema.metadata or {}).get(METADATA_KEY)
+    missing = [c for c in (*FACTORS, "split", "image") if c not in schema.names]
+    if raw is None or missing:
+        raise ValueError(
+            f"{path}: not a shapes dataset (expected columns {[*FACTORS, 'split', 'image']} "
+            "and generator metadata)"
+        )
+    return json.loads(raw)
+
+
+def load(path: str, split: str | None = None) -> Dataset:
+    """Read the dataset, or one split of it."""
+    metadata = read_metadata(path)
+    try:
+        table = pq.read_table(path, filters=None if split is None else [("split", "=", split)])
+    except (OSError, pa.ArrowException) as error:
+        raise ValueError(f"{path}: not a readable Parquet file ({error})") from None
+    canvas = metadata["canvas"]
+    image_column = table.column("image").combine_chunks()
+    images = image_column.values.to_numpy(zero_copy_only=False).reshape(-1, canvas, canvas)
+    factors = table.select(["shape", "size", "x", "y", "split"]).to_pandas()
+    factors["shape"] = factors["shape"].astype(pd.CategoricalDtype(metadata["shapes"]))
+    return Dataset((images / 255).astype(np.float32), factors, metadata)

@@ -1,0 +1,85 @@
+"""Flax modules: encoders that return (mean, logvar), decoders that return pixel outputs.
+
+The decoder's output is linear: squared error reads it as the image itself, cross-entropy reads
+it as logits (see losses.py). A sigmoid output trained with squared error can collapse to the
+mean image (shared/notes/training-pitfalls.md).
+"""
+
+import math
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+from flax import linen as nn
+
+
+class MLPEncoder(nn.Module):
+    """Returns (mean, logvar); an AE's encoder has no logvar head and returns (z, None)."""
+
+    latents: int
+    variational: bool
+    hidden: Sequence[int] = (512, 256)
+
+    @nn.compact
+    def __call__(self, x):
+        x = x.reshape((x.shape[0], -1))
+        for width in self.hidden:
+            x = nn.relu(nn.Dense(width)(x))
+        mean = nn.Dense(self.latents, name="mean")(x)
+        if not self.variational:
+            return mean, None
+        return mean, nn.Dense(self.latents, name="logvar")(x)
+
+
+class MLPDecoder(nn.Module):
+    image_shape: Sequence[int]
+    hidden: Sequence[int] = (256, 512)
+
+    @nn.compact
+    def __call__(self, z):
+        for width in self.hidden:
+            z = nn.relu(nn.Dense(width)(z))
+        pixels = nn.Dense(math.prod(self.image_shape))(z)
+        return pixels.reshape((z.shape[0], *self.image_shape))
+
+
+ARCHITECTURES = {"mlp": (MLPEncoder, MLPDecoder)}
+
+
+def reparameterize(rng, mean, logvar):
+    """z = mean + sigma * eps with eps ~ N(0, I) (report eq. 10)."""
+    eps = jax.random.normal(rng, logvar.shape)
+    return mean + jnp.exp(0.5 * logvar) * eps
+
+
+class AutoEncoder(nn.Module):
+    """An AE (deterministic code z = mean) or a VAE (z sampled from q(z|x))."""
+
+    latents: int
+    image_shape: Sequence[int]
+    variational: bool
+    arch: str = "mlp"
+
+    def setup(self):
+        encoder, decoder = ARCHITECTURES[self.arch]
+        self.encoder = encoder(self.latents, self.variational)
+        self.decoder = decoder(self.image_shape)
+
+    def __call__(self, x, z_rng):
+        mean, logvar = self.encode(x)
+        z = reparameterize(z_rng, mean, logvar) if self.variational else mean
+        return self.decoder(z), mean, logvar
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+
+def make_model(model: str, arch: str, latent_dim: int, image_shape) -> AutoEncoder:
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown arch {arch!r}: expected one of {sorted(ARCHITECTURES)}")
+    if model not in ("ae", "vae"):
+        raise ValueError(f"unknown model {model!r}: expected 'ae' or 'vae'")
+    return AutoEncoder(latent_dim, tuple(image_shape), variational=model == "vae", arch=arch)

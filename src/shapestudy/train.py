@@ -1,0 +1,146 @@
+"""Training: the loss, one jitted epoch, and the epoch loop (Flax examples/vae layout)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pandas as pd
+from flax.training import train_state
+
+from shapestudy.losses import kl_divergence, reconstruction_error
+from shapestudy.models import make_model
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines one trained model."""
+
+    model: str
+    arch: str
+    latent_dim: int
+    seed: int
+    beta: float = 0.0
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    reconstruction: str = "mse"
+
+    @property
+    def variational(self) -> bool:
+        return self.model == "vae"
+
+
+class DivergenceError(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+def create_state(config: TrainConfig, image_shape) -> train_state.TrainState:
+    model = make_model(config.model, config.arch, config.latent_dim, image_shape)
+    init_rng, noise_rng = jax.random.split(jax.random.PRNGKey(config.seed))
+    dummy = jnp.zeros((1, *image_shape), jnp.float32)
+    params = model.init(init_rng, dummy, noise_rng)["params"]
+    return train_state.TrainState.create(
+        apply_fn=model.apply, params=params, tx=optax.adam(config.learning_rate)
+    )
+
+
+def loss_terms(params, apply_fn, images, z_rng, config: TrainConfig):
+    """(loss, (reconstruction, kl)) averaged over the batch: reconstruction + beta * KL."""
+    output, mean, logvar = apply_fn({"params": params}, images, z_rng)
+    reconstruction = jnp.mean(reconstruction_error(output, images, config.reconstruction))
+    if config.variational:
+        kl = jnp.mean(kl_divergence(mean, logvar))
+    else:
+        kl = jnp.zeros(())
+    return reconstruction + config.beta * kl, (reconstruction, kl)
+
+
+def epoch_batches(rng, n_images: int, batch_size: int) -> jnp.ndarray:
+    """Indices of one epoch's full batches, shaped (steps, batch_size), in a random order."""
+    steps = n_images // batch_size
+    return jax.random.permutation(rng, n_images)[: steps * batch_size].reshape(steps, batch_size)
+
+
+def make_train_epoch(config: TrainConfig) -> Callable:
+    """A jitted function (state, images, rng) -> (state, mean metrics) over one epoch."""
+
+    def train_step(state, batch_rng, images):
+        index, rng = batch_rng
+        grad_fn = jax.value_and_grad(loss_terms, has_aux=True)
+        (loss, (rec, kl)), grads = grad_fn(state.params, state.apply_fn, images[index], rng, config)
+        return state.apply_gradients(grads=grads), jnp.stack([loss, rec, kl])
+
+    @jax.jit
+    def train_epoch(state, images, rng):
+        order_rng, noise_rng = jax.random.split(rng)
+        batches = epoch_batches(order_rng, images.shape[0], config.batch_size)
+        step_rngs = jax.random.split(noise_rng, batches.shape[0])
+        state, metrics = jax.lax.scan(
+            lambda s, b: train_step(s, b, images), state, (batches, step_rngs)
+        )
+        return state, metrics.mean(axis=0)
+
+    return train_epoch
+
+
+def make_evaluate(config: TrainConfig) -> Callable:
+    """A jitted function (params, images, rng) -> [loss, reconstruction, kl] on a whole set."""
+
+    @jax.jit
+    def evaluate(state, images, rng):
+        loss, (rec, kl) = loss_terms(state.params, state.apply_fn, images, rng, config)
+        return jnp.stack([loss, rec, kl])
+
+    return evaluate
+
+
+def train(
+    config: TrainConfig,
+    train_images: np.ndarray,
+    validation_images: np.ndarray,
+    log: Callable[[str], None] = print,
+) -> tuple[train_state.TrainState, pd.DataFrame]:
+    """Train from scratch; returns the final state and a per-epoch history."""
+    state = create_state(config, train_images.shape[1:])
+    train_epoch, evaluate = make_train_epoch(config), make_evaluate(config)
+    train_images, validation_images = jnp.asarray(train_images), jnp.asarray(validation_images)
+    root = jax.random.PRNGKey(config.seed)
+    history = []
+    for epoch in range(1, config.epochs + 1):
+        start = time.perf_counter()
+        epoch_rng, validation_rng = jax.random.split(jax.random.fold_in(root, epoch))
+        state, train_metrics = train_epoch(state, train_images, epoch_rng)
+        validation_metrics = evaluate(state, validation_images, validation_rng)
+        train_metrics, validation_metrics = np.asarray(train_metrics), np.asarray(validation_metrics)
+        seconds = time.perf_counter() - start
+        if not np.all(np.isfinite(train_metrics)):
+            raise DivergenceError(f"{describe(config)}: loss is {train_metrics[0]} at epoch {epoch}")
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_metrics[0],
+                "train_reconstruction": train_metrics[1],
+                "train_kl": train_metrics[2],
+                "validation_loss": validation_metrics[0],
+                "validation_reconstruction": validation_metrics[1],
+                "validation_kl": validation_metrics[2],
+                "seconds": seconds,
+            }
+        )
+        log(
+            f"epoch {epoch}/{config.epochs} train loss {train_metrics[0]:.3f} "
+            f"(rec {train_metrics[1]:.3f}, kl {train_metrics[2]:.3f}) "
+            f"validation loss {validation_metrics[0]:.3f} in {seconds:.2f} s"
+        )
+    return state, pd.DataFrame(history)
+
+
+def describe(config: TrainConfig) -> str:
+    fields = dataclasses.asdict(config)
+    return "configuration " + ", ".join(f"{k}={v}" for k, v in fields.items())

@@ -1,0 +1,14 @@
+rule table:
+    input:
+        table_scores,
+    output:
+        csv="results/tables/{table}.csv",
+        md="results/tables/{table}.md",
+        tex="results/tables/{table}.tex",
+    log:
+        "logs/table/{table}.log",
+    params:
+        title=table_title,
+        code=source_hash("tables.py", "artifacts.py"),
+    script:
+        "../../scripts/table.py"
