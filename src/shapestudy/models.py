@@ -43,7 +43,58 @@ class MLPDecoder(nn.Module):
         return pixels.reshape((z.shape[0], *self.image_shape))
 
 
-ARCHITECTURES = {"mlp": (MLPEncoder, MLPDecoder)}
+class ConvEncoder(nn.Module):
+    """Two 4x4 stride-2 convolutions (32, 64 channels) and a dense layer; returns (mean, logvar)
+    like MLPEncoder. 'SAME' padding: an HxW canvas becomes ceil(H/4) x ceil(W/4)."""
+
+    latents: int
+    variational: bool
+    channels: Sequence[int] = (32, 64)
+    hidden: int = 256
+
+    @nn.compact
+    def __call__(self, x):
+        x = x[..., None]
+        for width in self.channels:
+            x = nn.relu(nn.Conv(width, (4, 4), strides=(2, 2), padding="SAME")(x))
+        x = nn.relu(nn.Dense(self.hidden)(x.reshape((x.shape[0], -1))))
+        mean = nn.Dense(self.latents, name="mean")(x)
+        if not self.variational:
+            return mean, None
+        return mean, nn.Dense(self.latents, name="logvar")(x)
+
+
+def depth_to_space(x, factor: int = 2):
+    """(n, h, w, c * factor^2) -> (n, h * factor, w * factor, c), as torch.nn.PixelShuffle."""
+    n, h, w, c = x.shape
+    c //= factor * factor
+    x = x.reshape((n, h, w, c, factor, factor)).transpose((0, 1, 4, 2, 5, 3))
+    return x.reshape((n, h * factor, w * factor, c))
+
+
+class ConvDecoder(nn.Module):
+    """Mirror of ConvEncoder: dense layers to a ceil(H/4) x ceil(W/4) x 64 grid, then two 2x
+    sub-pixel upsamplings (a convolution to 4x the channels and depth-to-space), cropped to the
+    canvas. Sub-pixel upsampling has the MACs of a 4x4 stride-2 transposed convolution, whose
+    gradient is about 9x slower on XLA CPU (shared/notes/cpu-performance.md)."""
+
+    image_shape: Sequence[int]
+    channels: Sequence[int] = (64, 32)
+    hidden: int = 256
+
+    @nn.compact
+    def __call__(self, z):
+        height, width = self.image_shape
+        low = (-(-height // 4), -(-width // 4))
+        z = nn.relu(nn.Dense(self.hidden)(z))
+        z = nn.relu(nn.Dense(low[0] * low[1] * self.channels[0])(z))
+        x = z.reshape((z.shape[0], *low, self.channels[0]))
+        x = nn.relu(depth_to_space(nn.Conv(4 * self.channels[1], (3, 3), padding="SAME")(x)))
+        x = depth_to_space(nn.Conv(4, (3, 3), padding="SAME")(x))
+        return x[:, :height, :width, 0]
+
+
+ARCHITECTURES = {"mlp": (MLPEncoder, MLPDecoder), "conv": (ConvEncoder, ConvDecoder)}
 
 
 def reparameterize(rng, mean, logvar):

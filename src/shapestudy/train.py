@@ -67,24 +67,51 @@ def epoch_batches(rng, n_images: int, batch_size: int) -> jnp.ndarray:
     return jax.random.permutation(rng, n_images)[: steps * batch_size].reshape(steps, batch_size)
 
 
-def make_train_epoch(config: TrainConfig) -> Callable:
-    """A jitted function (state, images, rng) -> (state, mean metrics) over one epoch."""
+# Architectures whose gradient is fast inside lax.scan on XLA CPU. A convolution's gradient inside
+# scan (or any XLA loop) is 7-25x slower (JAX issue 12868, shared/notes/training-pitfalls.md), so the
+# other architectures run an epoch as a Python loop of jitted steps.
+SCAN_ARCHITECTURES = ("mlp",)
 
-    def train_step(state, batch_rng, images):
-        index, rng = batch_rng
+
+def make_train_epoch(config: TrainConfig) -> Callable:
+    """A function (state, images, rng) -> (state, mean metrics [loss, rec, kl]) over one epoch.
+
+    The MLP runs the whole epoch as one jitted lax.scan; other architectures run one jitted call
+    per step. Both draw the same batches and noise from `rng`."""
+
+    def train_step(state, images, index, rng):
         grad_fn = jax.value_and_grad(loss_terms, has_aux=True)
         (loss, (rec, kl)), grads = grad_fn(state.params, state.apply_fn, images[index], rng, config)
         return state.apply_gradients(grads=grads), jnp.stack([loss, rec, kl])
 
-    @jax.jit
-    def train_epoch(state, images, rng):
+    def epoch_plan(rng, n_images):
         order_rng, noise_rng = jax.random.split(rng)
-        batches = epoch_batches(order_rng, images.shape[0], config.batch_size)
-        step_rngs = jax.random.split(noise_rng, batches.shape[0])
-        state, metrics = jax.lax.scan(
-            lambda s, b: train_step(s, b, images), state, (batches, step_rngs)
-        )
-        return state, metrics.mean(axis=0)
+        batches = epoch_batches(order_rng, n_images, config.batch_size)
+        return batches, jax.random.split(noise_rng, batches.shape[0])
+
+    if config.arch in SCAN_ARCHITECTURES:
+
+        @jax.jit
+        def train_epoch(state, images, rng):
+            batches, step_rngs = epoch_plan(rng, images.shape[0])
+            state, metrics = jax.lax.scan(
+                lambda s, b: train_step(s, images, *b), state, (batches, step_rngs)
+            )
+            return state, metrics.mean(axis=0)
+
+        return train_epoch
+
+    plan = jax.jit(epoch_plan, static_argnums=1)
+    # The step index is a traced argument: one compilation serves every step.
+    step = jax.jit(lambda state, images, batches, rngs, i: train_step(state, images, batches[i], rngs[i]))
+
+    def train_epoch(state, images, rng):
+        batches, step_rngs = plan(rng, images.shape[0])
+        metrics = []
+        for i in range(batches.shape[0]):
+            state, step_metrics = step(state, images, batches, step_rngs, i)
+            metrics.append(step_metrics)
+        return state, jnp.stack(metrics).mean(axis=0)
 
     return train_epoch
 

@@ -1,0 +1,126 @@
+"""Sample quality on the known manifold (STUDY.md 3.2), PRDC, and the fitted-Gaussian AE baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shapestudy.data import FACTORS
+from shapestudy.evaluation.projection import flatten, iou, project, squared_distances
+
+
+def manifold_scores(
+    samples,
+    renders,
+    render_codes,
+    test_mask,
+    n_factor_values=None,
+    iou_threshold: float = 0.9,
+    pixel_threshold: float = 0.5,
+    chunk: int = 4096,
+) -> dict:
+    """Score N samples against the full renderable set M (`renders`, one row per tuple).
+
+    - validity: share of samples whose nearest render has IoU >= iou_threshold with the sample,
+      both thresholded at pixel_threshold;
+    - mean_distance: mean Euclidean pixel distance to the nearest render (all samples);
+    - coverage: share of M that is the nearest render of at least one valid sample, beside
+      coverage_true = 1 - (1 - 1/|M|)^N, what N draws from the data distribution would reach;
+    - tv_<factor>: total-variation distance between the histogram of the recovered factor over the
+      valid samples and the factor's marginal over M (the histogram of render_codes; uniform over
+      M is not uniform over size, x or y);
+    - novelty: share of valid samples whose tuple is in the test split (test_mask, bool over renders).
+
+    With no valid sample, validity and coverage are 0 and every tv_<factor> and novelty is nan.
+    render_codes is (|M|, 4) in the order of data.FACTORS. n_factor_values, if given, is the number
+    of distinct values of each factor in M: a check that `renders` is the whole grid.
+    """
+    render_codes, test_mask = np.asarray(render_codes), np.asarray(test_mask, dtype=bool)
+    n_renders = len(render_codes)
+    if n_factor_values is not None:
+        found = [len(np.unique(column)) for column in render_codes.T]
+        if list(found) != list(n_factor_values):
+            raise ValueError(
+                f"render_codes hold {found} distinct values per factor, expected {list(n_factor_values)}:"
+                " pass the full renderable set"
+            )
+    samples = flatten(samples)
+    index, distance = project(samples, renders, chunk=chunk)
+    valid = iou(samples, flatten(renders)[index], threshold=pixel_threshold) >= iou_threshold
+    recovered = index[valid]
+
+    scores = {
+        "n_samples": len(samples),
+        "n_renders": n_renders,
+        "iou_threshold": iou_threshold,
+        "pixel_threshold": pixel_threshold,
+        "validity": float(valid.mean()),
+        "mean_distance": float(distance.mean()),
+        "coverage": len(np.unique(recovered)) / n_renders,
+        "coverage_true": float(-np.expm1(len(samples) * np.log1p(-1 / n_renders))),
+        "n_valid": int(valid.sum()),
+    }
+    for column, name in enumerate(FACTORS):
+        values, inverse = np.unique(render_codes[:, column], return_inverse=True)
+        true = np.bincount(inverse, minlength=len(values)) / n_renders
+        if len(recovered):
+            found = np.bincount(inverse[recovered], minlength=len(values)) / len(recovered)
+            scores[f"tv_{name}"] = float(0.5 * np.abs(found - true).sum())
+        else:
+            scores[f"tv_{name}"] = float("nan")
+    scores["novelty"] = float(test_mask[recovered].mean()) if len(recovered) else float("nan")
+    return scores
+
+
+def _kth_neighbour_radii(x: np.ndarray, k: int, chunk: int) -> np.ndarray:
+    """Squared distance from each row of x to its k-th nearest other row."""
+    radii = np.empty(len(x), dtype=np.float32)
+    for start in range(0, len(x), chunk):
+        distances = squared_distances(x[start : start + chunk], x)
+        # Position 0 of a sorted row is the row itself (distance 0), so position k is the k-th neighbour.
+        radii[start : start + chunk] = np.partition(distances, k, axis=1)[:, k]
+    return radii
+
+
+def prdc(real, fake, k: int = 5, chunk: int = 4096) -> dict:
+    """Precision, recall, density and coverage (Naeem et al. 2020) in pixel space.
+
+    Each point's neighbourhood is the closed ball reaching its k-th nearest neighbour in its own
+    set (closed, as in Kynkaenniemi et al. 2019: with binary pixels many distances tie, and a ball
+    must hold its k neighbours). precision: share of fakes inside some real ball; recall: share of
+    reals inside some fake ball; density: mean number of real balls holding a fake, over k;
+    coverage: share of reals whose ball holds some fake.
+    """
+    real, fake = flatten(real), flatten(fake)
+    if min(len(real), len(fake)) <= k:
+        raise ValueError(f"prdc with k={k} needs more than {k} real and fake images")
+    real_radii = _kth_neighbour_radii(real, k, chunk)
+    fake_radii = _kth_neighbour_radii(fake, k, chunk)
+    real_balls_hit = np.zeros(len(fake), dtype=np.int64)
+    real_recalled = np.zeros(len(real), dtype=bool)
+    real_nearest_fake = np.full(len(real), np.inf, dtype=np.float32)
+    for start in range(0, len(fake), chunk):
+        distances = squared_distances(fake[start : start + chunk], real)
+        real_balls_hit[start : start + chunk] = (distances <= real_radii).sum(axis=1)
+        real_recalled |= (distances <= fake_radii[start : start + chunk, None]).any(axis=0)
+        np.minimum(real_nearest_fake, distances.min(axis=0), out=real_nearest_fake)
+    return {
+        "k": k,
+        "n_real": len(real),
+        "n_fake": len(fake),
+        "precision": float((real_balls_hit > 0).mean()),
+        "recall": float(real_recalled.mean()),
+        "density": float(real_balls_hit.mean() / k),
+        "coverage": float((real_nearest_fake <= real_radii).mean()),
+    }
+
+
+def fit_gaussian(codes) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (d,) and covariance (d, d) of codes (n, d), the AE baseline's sampling distribution."""
+    codes = np.asarray(codes, dtype=np.float64)
+    return codes.mean(axis=0), np.atleast_2d(np.cov(codes, rowvar=False))
+
+
+def sample_gaussian(rng_or_seed, mean, cov, n: int) -> np.ndarray:
+    """n float32 draws from N(mean, cov); rng_or_seed is a numpy Generator or an int seed."""
+    rng = np.random.default_rng(rng_or_seed)
+    return rng.multivariate_normal(np.asarray(mean), np.asarray(cov), size=n).astype(np.float32)
