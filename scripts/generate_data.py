@@ -2,7 +2,9 @@
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
 from shapestudy import data
 from shapestudy.grid import FactorGrid

@@ -14,6 +14,7 @@ through SLURM belong beside them as `test_slurm_<something>(slurm_cluster, tmp_p
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -161,8 +162,9 @@ def test_slurm_profile_dry_run_without_slurm(tmp_path):
     _write(tmp_path / "Snakefile", WORKS)
     bare = tmp_path / "bin"
     bare.mkdir()
-    # The plugin shells out to `which` while loading (even without SLURM); keep only that.
-    (bare / "which").symlink_to("/usr/bin/which")
+    # The plugin shells out to `which` while loading (even without SLURM), the jobs use bash.
+    for tool in ("which", "bash"):
+        (bare / tool).symlink_to(shutil.which(tool))
     env = {key: value for key, value in os.environ.items() if not key.startswith("SLURM_")}
     env["PATH"] = f"{Path(SNAKEMAKE).parent}:{bare}"
     result = subprocess.run(
@@ -170,6 +172,7 @@ def test_slurm_profile_dry_run_without_slurm(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        cwd=tmp_path,
         timeout=300,
         env=env,
     )

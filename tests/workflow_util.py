@@ -27,7 +27,16 @@ TINY = {
         "vae": {"arch": ["mlp"], "latent_dim": [2], "beta": [1.0], "seed": [0]},
     },
     "training": {"epochs": 3, "batch_size": 32, "learning_rate": 0.001, "reconstruction": "mse"},
-    "evaluation": {"pixel_threshold": 0.5},
+    "evaluation": {
+        "pixel_threshold": 0.5,
+        "samples": 500,
+        "validity_iou": 0.9,
+        "prdc_k": 5,
+        "sigmas": [0.1, 1.0],
+        "active_threshold": 0.01,
+        "mi_bins": 20,
+        "seed": 0,
+    },
     "figures": {"latent_dim": 2, "examples": 4},
 }
 

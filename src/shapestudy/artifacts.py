@@ -52,8 +52,12 @@ def save_params(path: str | Path, params) -> None:
 
 def load_model(params_path: str | Path, record_path: str | Path):
     """(model, params, config) of a trained run, from its parameters and run record."""
-    record = json.loads(Path(record_path).read_text())
-    config = TrainConfig(**record["config"])
+    try:
+        record = json.loads(Path(record_path).read_text())
+        config = TrainConfig(**record["config"])
+        record["image_shape"] = [int(side) for side in record["image_shape"]]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{record_path}: not a readable run record ({type(error).__name__}: {error})") from None
     model = make_model(config.model, config.arch, config.latent_dim, record["image_shape"])
     expected = jax.eval_shape(
         model.init, jax.random.PRNGKey(0), jnp.zeros((1, *record["image_shape"])), jax.random.PRNGKey(0)

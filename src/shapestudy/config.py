@@ -14,6 +14,11 @@ from shapestudy.grid import FactorGrid
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
+# Training settings that change how a job runs but never what it produces: they stay out of the
+# run's configuration, its rule params and so its identity (changing them reruns nothing).
+JOB_SETTINGS = ("checkpoint_every",)
+
+
 class ConfigError(ValueError):
     """A configuration that the study cannot run; the message is one line."""
 
@@ -83,7 +88,7 @@ def runs(config: dict) -> dict[str, dict]:
             axes["arch"], axes["latent_dim"], betas, axes["seed"]
         ):
             run = dict(model=model, arch=arch, latent_dim=latent_dim, seed=seed, beta=float(beta))
-            run.update(training)
+            run.update({k: v for k, v in training.items() if k not in JOB_SETTINGS})
             result[run_id(run)] = run
     return result
 

@@ -143,6 +143,10 @@ class Dataset:
         m = self.metadata
         return FactorGrid(m["canvas"], tuple(m["shapes"]), m["size_min"], m["size_max"])
 
+    def subset(self, split: str) -> "Dataset":
+        keep = (self.factors["split"] == split).to_numpy()
+        return Dataset(self.images[keep], self.factors[keep].reset_index(drop=True), self.metadata)
+
     def factor_codes(self) -> np.ndarray:
         """Factors as an (n, 4) int array: shape index, size, x, y."""
         f = self.factors
@@ -161,7 +165,24 @@ def read_metadata(path: str) -> dict:
             f"{path}: not a shapes dataset (expected columns {[*FACTORS, 'split', 'image']} "
             "and generator metadata)"
         )
-    return json.loads(raw)
+    try:
+        metadata = json.loads(raw)
+        version = metadata["generator_version"]
+    except (ValueError, TypeError, KeyError):
+        raise ValueError(f"{path}: unreadable generator metadata (expected JSON with a generator_version)") from None
+    if version != GENERATOR_VERSION:
+        raise ValueError(
+            f"{path}: written by generator version {version}, expected version {GENERATOR_VERSION}: "
+            "delete it and rerun the workflow to regenerate it"
+        )
+    pixels = metadata.get("canvas", 0) ** 2
+    image = schema.field("image").type
+    if not (pa.types.is_fixed_size_list(image) and image.list_size == pixels and image.value_type == pa.uint8()):
+        raise ValueError(f"{path}: column image is {image}, expected fixed_size_list<uint8>[{pixels}]")
+    for column in ("size", "x", "y"):
+        if not pa.types.is_integer(schema.field(column).type):
+            raise ValueError(f"{path}: column {column} is {schema.field(column).type}, expected an integer type")
+    return metadata
 
 
 def load(path: str, split: str | None = None) -> Dataset:

@@ -19,8 +19,17 @@ from shapestudy.artifacts import write_atomic, write_json
 SEED_FREE_KEYS = ("model", "arch", "latent_dim", "beta")
 
 
-def write_scores(path, run: str, config: dict, rows: list[dict]) -> None:
-    write_json(path, {"run": run, "config": config, "rows": rows})
+def write_scores(path, run: str, config: dict, rows: list[dict], **extra) -> None:
+    """Write a score file; `extra` holds arrays kept for figures (not aggregated)."""
+    write_json(path, {"run": run, "config": config, "rows": rows, **extra})
+
+
+def score_row(result: dict, settings: list[str], **more_settings) -> dict:
+    """A metric's flat result dict split into {"settings": ..., "scores": ...}."""
+    return {
+        "settings": {**{k: result[k] for k in settings}, **more_settings},
+        "scores": {k: v for k, v in result.items() if k not in settings},
+    }
 
 
 def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:

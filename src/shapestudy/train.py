@@ -132,22 +132,35 @@ def train(
     train_images: np.ndarray,
     validation_images: np.ndarray,
     log: Callable[[str], None] = print,
+    checkpoint=None,
 ) -> tuple[train_state.TrainState, pd.DataFrame]:
-    """Train from scratch; returns the final state and a per-epoch history."""
+    """Train; returns the final state and a per-epoch history.
+
+    With a checkpoint.Checkpoint, start from the state it holds (if it is this job's) and save the
+    state every `checkpoint.every` epochs. Epoch e draws its keys from fold_in(seed, e) alone, so
+    a resumed run ends with the same parameters, bit for bit, as an uninterrupted one.
+    Raises DivergenceError, naming the configuration and the epoch, when the loss is not finite.
+    """
     state = create_state(config, train_images.shape[1:])
     train_epoch, evaluate = make_train_epoch(config), make_evaluate(config)
     train_images, validation_images = jnp.asarray(train_images), jnp.asarray(validation_images)
     root = jax.random.PRNGKey(config.seed)
     history = []
-    for epoch in range(1, config.epochs + 1):
+    if checkpoint is not None:
+        state, history = checkpoint.restore(state)
+    for epoch in range(len(history) + 1, config.epochs + 1):
         start = time.perf_counter()
         epoch_rng, validation_rng = jax.random.split(jax.random.fold_in(root, epoch))
         state, train_metrics = train_epoch(state, train_images, epoch_rng)
         validation_metrics = evaluate(state, validation_images, validation_rng)
         train_metrics, validation_metrics = np.asarray(train_metrics), np.asarray(validation_metrics)
         seconds = time.perf_counter() - start
-        if not np.all(np.isfinite(train_metrics)):
-            raise DivergenceError(f"{describe(config)}: loss is {train_metrics[0]} at epoch {epoch}")
+        # The validation loss too: the last step of an epoch can break the parameters unseen.
+        if not (np.all(np.isfinite(train_metrics)) and np.all(np.isfinite(validation_metrics))):
+            raise DivergenceError(
+                f"training diverged at epoch {epoch} (train loss {train_metrics[0]}, validation loss "
+                f"{validation_metrics[0]}) of {describe(config)}; try a lower training.learning_rate"
+            )
         history.append(
             {
                 "epoch": epoch,
@@ -165,6 +178,8 @@ def train(
             f"(rec {train_metrics[1]:.3f}, kl {train_metrics[2]:.3f}) "
             f"validation loss {validation_metrics[0]:.3f} in {seconds:.2f} s"
         )
+        if checkpoint is not None and checkpoint.due(epoch):
+            checkpoint.save(state, epoch, history)
     return state, pd.DataFrame(history)
 
 

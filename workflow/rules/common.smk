@@ -14,7 +14,12 @@ except study_config.ConfigError as error:
 RUNS = study_config.runs(config)
 TABLE_TITLES = {
     "reconstruction": "Reconstruction of the test split",
+    "samples": "Sample quality on the known manifold",
+    "rate": "Information rate and distortion",
+    "latents": "What the latent dimensions mean",
 }
+# Package modules every evaluation rule imports besides its own metric.
+EVALUATION_CODE = ("data.py", "grid.py", "models.py", "losses.py", "artifacts.py", "inference.py", "tables.py")
 PACKAGE = Path(workflow.basedir) / "src" / "shapestudy"
 
 
@@ -43,6 +48,20 @@ def run_config(wildcards):
 
 
 
+def evaluation_settings(*keys):
+    """The evaluation settings a rule uses, and only those: a change reruns just its users."""
+    return {key: config["evaluation"][key] for key in keys}
+
+
+def trained_run(wildcards):
+    """The dataset and one trained run: the inputs of every evaluation rule."""
+    return {
+        "data": "results/data/shapes.parquet",
+        "params": f"results/models/{wildcards.run}/params.msgpack",
+        "record": f"results/models/{wildcards.run}/record.json",
+    }
+
+
 def table_scores(wildcards):
     return expand("results/scores/{family}/{run}.json", family=wildcards.table, run=RUNS)
 
@@ -69,6 +88,6 @@ def figure_runs():
 
 def final_outputs():
     return [
-        *expand("results/tables/{table}.{ext}", table=["reconstruction"], ext=["csv", "md", "tex"]),
+        *expand("results/tables/{table}.{ext}", table=TABLE_TITLES, ext=["csv", "md", "tex"]),
         *expand("results/figures/{figure}.{ext}", figure=["reconstructions", "training_curves"], ext=["png", "pdf"]),
     ]

@@ -5,6 +5,10 @@ rule train:
         params="results/models/{run}/params.msgpack",
         history="results/models/{run}/history.csv",
         record="results/models/{run}/record.json",
+    # Not an output: results/models/{run}/checkpoint.msgpack, the full training state saved every
+    # training.checkpoint_every epochs. Snakemake deletes a failed job's outputs, not this file, so
+    # a rerun after a kill resumes from it; scripts/train.py removes it once the outputs exist.
+    # checkpoint_every is read from the config, not params: it never changes the result.
     log:
         "logs/train/{run}.log",
     benchmark:

@@ -1,0 +1,49 @@
+"""What every workflow script does first: write its messages to the job's log, and report an
+expected failure as one line and a non-zero exit instead of a traceback.
+
+Expected failures are the ones whose message already says what is wrong and where: a ValueError
+(a bad config, a truncated or foreign Parquet file, an unreadable model file; the library raises
+these naming the file and what it expected) and a train.DivergenceError (naming the configuration
+and the epoch). Anything else is a bug and keeps its full traceback. Set SHAPESTUDY_TRACEBACK=1 to
+get the traceback of expected failures too.
+
+Scripts write their outputs atomically and only at the end (artifacts.write_atomic,
+data.write_parquet), so a failed job leaves no half-written file, and Snakemake removes the
+declared outputs of a failed job.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+
+def is_expected(error: BaseException) -> bool:
+    """A failure reported as one line: a ValueError or a diverged training."""
+    if isinstance(error, ValueError):
+        return True
+    train = sys.modules.get("shapestudy.train")  # loaded whenever a training can have diverged
+    return train is not None and isinstance(error, train.DivergenceError)
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def start(snakemake) -> None:
+    """Send stderr to the job's log and install the one-line report of expected failures."""
+    sys.stderr = open(snakemake.log[0], "w", buffering=1)
+    job = snakemake.rule + "".join(f" {value}" for value in snakemake.wildcards)
+
+    def report(kind, error, tb):
+        if not is_expected(error) or os.environ.get("SHAPESTUDY_TRACEBACK"):
+            traceback.print_exception(kind, error, tb, file=sys.stderr)
+        else:
+            line = f"error in {job}: {one_line(error)}"
+            print(line, file=sys.stderr)
+            if sys.__stderr__ is not None and sys.__stderr__ is not sys.stderr:
+                print(line, file=sys.__stderr__)  # also on the terminal, beside Snakemake's report
+        sys.stderr.flush()
+
+    sys.excepthook = report
