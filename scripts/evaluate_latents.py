@@ -4,7 +4,9 @@ scored on the test split, all on the encoder means."""
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
 from shapestudy import artifacts, data, tables
 from shapestudy.evaluation.latents import linear_probe, mig, mutual_information_matrix

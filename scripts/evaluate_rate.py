@@ -3,7 +3,9 @@ posterior-noise rate, KL rate and active dimensions (rule evaluate_rate)."""
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
 import math
 

@@ -3,7 +3,9 @@ evaluate_reconstruction)."""
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
 from shapestudy import artifacts, data, tables
 from shapestudy.evaluation.projection import factor_recovery

@@ -3,7 +3,9 @@ samples for AE and VAE, and for the AE a Gaussian fitted to its training codes."
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
 import numpy as np
 

@@ -12,15 +12,15 @@ import numpy as np
 from shapestudy import artifacts, data, plotting
 from shapestudy.inference import reconstruct
 
-test = data.load(snakemake.input.data, "test")
+test = data.load(snakemake.input.data).subset("test")
 n = min(snakemake.params.examples, len(test.images))
 images = test.images[np.linspace(0, len(test.images) - 1, n).astype(int)]
 rows = [("test image", images)]
-for params_path, record_path in zip(snakemake.input.params, snakemake.input.records):
-    model, params, config = artifacts.load_model(params_path, record_path)
-    rows.append((plotting.run_label(vars(config)), reconstruct(model, params, images, config.reconstruction)))
+for model, params, config in artifacts.load_models(snakemake.input.params, snakemake.input.records):
+    rows.append((plotting.model_label(vars(config)), reconstruct(model, params, images, config.reconstruction)))
 
-figure, axes = plt.subplots(len(rows), n, figsize=(plotting.COLUMN_WIDTH, 0.45 * len(rows) * plotting.COLUMN_WIDTH / n * 2.2), squeeze=False)
+width = plotting.COLUMN_WIDTH
+figure, axes = plt.subplots(len(rows), n, figsize=(width, width / n * len(rows) * 1.05), squeeze=False)
 for row, (label, pictures) in enumerate(rows):
     for column in range(n):
         plotting.show_image(axes[row, column], pictures[column])

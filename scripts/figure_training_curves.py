@@ -1,5 +1,5 @@
-"""Training and validation loss per epoch for every run, one panel per model (rule
-figure_training_curves)."""
+"""Training and validation loss per epoch, mean and range over seeds, one panel per model and
+beta (rule figure_training_curves)."""
 
 import sys
 
@@ -7,6 +7,7 @@ from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -14,24 +15,25 @@ import pandas as pd
 
 from shapestudy import plotting
 
-histories = [pd.read_csv(path).assign(run=Path(path).parent.name) for path in snakemake.input]
-frame = pd.concat(histories, ignore_index=True)
-frame["model"] = frame["run"].str.split("-").str[0]
-frame["latent"] = frame["run"].str.split("-").str[2]
-
-models = sorted(frame["model"].unique())
-figure, axes = plt.subplots(1, len(models), figsize=(plotting.PAGE_WIDTH, 2.3), squeeze=False, sharey=False)
-latents = sorted(frame["latent"].unique(), key=lambda z: int(z[1:]))
-colours = dict(zip(latents, plt.cm.viridis([i / max(len(latents) - 1, 1) for i in range(len(latents))])))
-for axis, model in zip(axes[0], models):
-    for run, history in frame[frame["model"] == model].groupby("run"):
-        colour = colours[history["latent"].iloc[0]]
-        axis.plot(history["epoch"], history["train_loss"], color=colour, lw=0.8, alpha=0.7)
-        axis.plot(history["epoch"], history["validation_loss"], color=colour, lw=0.8, ls="--", alpha=0.7)
-    axis.set_yscale("log")
-    axis.set_xlabel("epoch")
-    axis.set_ylabel("loss per image (summed over pixels)")
-    axis.set_title(f"{model.upper()}: train (solid), validation (dashed)")
-handles = [plt.Line2D([], [], color=c, label=f"latent {z[1:]}") for z, c in colours.items()]
-axes[0, -1].legend(handles=handles, loc="upper right", frameon=False)
+frames = []
+for path in snakemake.input:
+    config = json.loads((Path(path).parent / "record.json").read_text())["config"]
+    frames.append(pd.read_csv(path).assign(**{k: config[k] for k in ("model", "beta", "latent_dim", "seed")}))
+frame = plotting.with_variant(pd.concat(frames, ignore_index=True))
+variants = list(dict.fromkeys(frame["variant"]))
+colours = plotting.latent_colours(frame["latent_dim"])
+figure, axes = plt.subplots(1, len(variants), figsize=(plotting.PAGE_WIDTH, 2.3), squeeze=False,
+                            constrained_layout=True)
+for axis, name in zip(axes[0], variants):
+    for latent_dim, runs in frame[frame["variant"] == name].groupby("latent_dim"):
+        for split, style in (("train", "-"), ("validation", "--")):
+            per_epoch = runs.groupby("epoch")[f"{split}_loss"]
+            mean, low, high = per_epoch.mean(), per_epoch.min(), per_epoch.max()
+            axis.plot(mean.index, mean, color=colours[latent_dim], ls=style, lw=0.9)
+            axis.fill_between(mean.index, low, high, color=colours[latent_dim], alpha=0.2, lw=0)
+    axis.set(yscale="log", xlabel="epoch", title=name)
+axes[0, 0].set_ylabel("loss per image")
+handles = [plt.Line2D([], [], color=c, label=f"latent {d}") for d, c in colours.items()]
+handles += [plt.Line2D([], [], color="0.3", ls="-", label="train"), plt.Line2D([], [], color="0.3", ls="--", label="validation")]
+axes[0, -1].legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

@@ -37,7 +37,7 @@ TINY = {
         "mi_bins": 20,
         "seed": 0,
     },
-    "figures": {"latent_dim": 2, "examples": 4},
+    "figures": {"latent_dim": 2, "examples": 4, "sigma": 0.1},
 }
 
 

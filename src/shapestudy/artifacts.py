@@ -74,6 +74,11 @@ def load_model(params_path: str | Path, record_path: str | Path):
     return model, params, config
 
 
+def load_models(params_paths, record_paths) -> list:
+    """(model, params, config) of several runs, in the order given."""
+    return [load_model(p, r) for p, r in zip(params_paths, record_paths)]
+
+
 def run_name(config: TrainConfig) -> str:
     beta = f" beta={config.beta:g}" if config.variational else ""
     return f"{config.model}/{config.arch} latent_dim={config.latent_dim}{beta} seed={config.seed}"

@@ -61,6 +61,11 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
     total = sum(data["splits"].values())
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         raise ConfigError(f"data.splits: fractions add up to {total:g}: expected 1")
+    if config["figures"]["sigma"] not in config["evaluation"]["sigmas"]:
+        raise ConfigError(
+            f"figures.sigma: {config['figures']['sigma']} is not in evaluation.sigmas "
+            f"{config['evaluation']['sigmas']}: expected one of them"
+        )
     n = grid(config).count
     if min(data["splits"].values()) * n < 1:
         raise ConfigError(f"data.splits: a split of {n} tuples would be empty: expected larger fractions")

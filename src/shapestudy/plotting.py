@@ -42,6 +42,45 @@ def show_image(axis, image, title=None):
         axis.set_title(title)
 
 
-def run_label(config: dict) -> str:
-    beta = f", β={config['beta']:g}" if config["model"] == "vae" else ""
-    return f"{config['model'].upper()} z={config['latent_dim']}{beta}"
+def mark(axis, good: bool):
+    """A coloured frame around an image: green if good, red if not."""
+    colour = "#2a9d4b" if good else "#d62828"
+    for spine in axis.spines.values():
+        spine.set_visible(True)
+        spine.set_color(colour)
+        spine.set_linewidth(2)
+
+
+def model_label(row) -> str:
+    """'AE z=4' or 'VAE z=4, β=1' for a row of a table or a run's config."""
+    beta = f", β={row['beta']:g}" if row["model"] == "vae" else ""
+    return f"{row['model'].upper()} z={row['latent_dim']}{beta}"
+
+
+def variant(row) -> str:
+    """The model and beta without the latent size: 'AE' or 'VAE β=4'."""
+    return "AE" if row["model"] == "ae" else f"VAE β={row['beta']:g}"
+
+
+def variant_colours(variants) -> dict:
+    """AE in blue, VAEs in reds darkening with beta."""
+    vaes = sorted((v for v in set(variants) if v != "AE"), key=lambda v: float(v.split("=")[1]))
+    reds = plt.cm.Reds([0.45 + 0.5 * i / max(len(vaes) - 1, 1) for i in range(len(vaes))])
+    return {"AE": MODEL_COLOURS["ae"], **dict(zip(vaes, reds))}
+
+
+def latent_colours(latent_dims) -> dict:
+    dims = sorted(set(latent_dims))
+    return dict(zip(dims, plt.cm.viridis([i / max(len(dims) - 1, 1) * 0.9 for i in range(len(dims))])))
+
+
+def with_variant(table):
+    """A table with a 'variant' column, sorted by variant and latent size."""
+    table = table.assign(variant=table.apply(variant, axis=1))
+    return table.sort_values(["model", "beta", "latent_dim"])
+
+
+def entropy_line(axis, bits: float, orientation: str = "horizontal"):
+    """H(X), the physical limit of every information figure."""
+    draw = axis.axhline if orientation == "horizontal" else axis.axvline
+    draw(bits, color="0.4", ls=":", lw=1, label=f"H(X) = {bits:.2f} bits")

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from shapestudy.artifacts import write_atomic, write_json
+from shapestudy.artifacts import where_it_ran, write_atomic, write_json
 
 SEED_FREE_KEYS = ("model", "arch", "latent_dim", "beta")
 
 
 def write_scores(path, run: str, config: dict, rows: list[dict], **extra) -> None:
     """Write a score file; `extra` holds arrays kept for figures (not aggregated)."""
-    write_json(path, {"run": run, "config": config, "rows": rows, **extra})
+    write_json(path, {"run": run, "config": config, "rows": rows, "ran_on": where_it_ran(), **extra})
 
 
 def score_row(result: dict, settings: list[str], **more_settings) -> dict:
@@ -36,7 +36,10 @@ def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:
     """One row per run and settings: configuration, settings and scores; and the score columns."""
     records, score_columns = [], {}
     for path in paths:
-        content = json.loads(Path(path).read_text())
+        try:
+            content = json.loads(Path(path).read_text())
+        except ValueError as error:
+            raise ValueError(f"{path}: not a readable score file ({error})") from None
         for row in content["rows"]:
             records.append({"run": content["run"], **content["config"], **row["settings"], **row["scores"]})
             score_columns.update(dict.fromkeys(row["scores"]))

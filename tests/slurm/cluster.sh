@@ -9,7 +9,7 @@
 #   SHAPESTUDY_SLURM_DIR   state/spool/log/pid directory (default /tmp/shapestudy-slurm)
 #   SHAPESTUDY_SLURM_WAIT  seconds `up` waits for the node to become usable (default 60)
 #
-# Why it looks like this (see shared/notes/snakemake-and-slurm.md):
+# Why it looks like this:
 # - There is no systemd here, so the Debian package scripts cannot start the services;
 #   we start the daemons by hand and remember them through pid files.
 # - slurm.conf must live at /etc/slurm/slurm.conf: the Snakemake jobstep plugin drops

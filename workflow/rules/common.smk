@@ -19,6 +19,7 @@ TABLE_TITLES = {
     "latents": "What the latent dimensions mean",
 }
 # Package modules every evaluation rule imports besides its own metric.
+FIGURE_CODE = ("plotting.py",)
 EVALUATION_CODE = ("data.py", "grid.py", "models.py", "losses.py", "artifacts.py", "inference.py", "tables.py")
 PACKAGE = Path(workflow.basedir) / "src" / "shapestudy"
 
@@ -74,20 +75,50 @@ def histories():
     return expand("results/models/{run}/history.csv", run=RUNS)
 
 
-def figure_runs():
-    """One run per model for the example figures: the configured latent size, the first seed and
-    beta of the sweep."""
-    wanted = config.get("figures", {}).get("latent_dim")
+def _first_of_each_model(runs):
+    """One run per model: the lowest seed and first beta of the sweep."""
     chosen = {}
-    for run_id, run in RUNS.items():
-        current = chosen.get(run["model"])
-        if current is None or (run["latent_dim"] == wanted and RUNS[current]["latent_dim"] != wanted):
-            chosen[run["model"]] = run_id
+    for run_id, run in runs.items():
+        chosen.setdefault(run["model"], run_id)
     return list(chosen.values())
+
+
+def figure_runs():
+    """The example runs of the figures: the configured latent size (or the nearest in the sweep),
+    one per model."""
+    wanted = config["figures"]["latent_dim"]
+    nearest = min({run["latent_dim"] for run in RUNS.values()}, key=lambda d: (abs(d - wanted), d))
+    return _first_of_each_model({k: r for k, r in RUNS.items() if r["latent_dim"] == nearest})
+
+
+def scatter_runs_ids():
+    """Runs with a 2-d latent, one per model; the scatter figure exists only if there are some."""
+    return _first_of_each_model({k: r for k, r in RUNS.items() if r["latent_dim"] == 2})
+
+
+def _runs_input(run_ids):
+    return {
+        "data": "results/data/shapes.parquet",
+        "params": expand("results/models/{run}/params.msgpack", run=run_ids),
+        "records": expand("results/models/{run}/record.json", run=run_ids),
+    }
+
+
+def example_runs(wildcards):
+    return _runs_input(figure_runs())
+
+
+def scatter_runs(wildcards):
+    return _runs_input(scatter_runs_ids())
+
+
+FIGURES = ["reconstructions", "samples", "traversals", "rate", "rate_vs_beta", "mutual_information", "training_curves", "summary"]
+if scatter_runs_ids():
+    FIGURES.append("latent_scatter")
 
 
 def final_outputs():
     return [
         *expand("results/tables/{table}.{ext}", table=TABLE_TITLES, ext=["csv", "md", "tex"]),
-        *expand("results/figures/{figure}.{ext}", figure=["reconstructions", "training_curves"], ext=["png", "pdf"]),
+        *expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["png", "pdf"]),
     ]

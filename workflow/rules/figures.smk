@@ -1,18 +1,107 @@
+# One rule and one script per figure; each writes PNG and PDF under results/figures/.
+
+
 rule figure_reconstructions:
     input:
-        data="results/data/shapes.parquet",
-        params=expand("results/models/{run}/params.msgpack", run=figure_runs()),
-        records=expand("results/models/{run}/record.json", run=figure_runs()),
+        unpack(example_runs),
     output:
         png=report("results/figures/reconstructions.png", caption="../report/reconstructions.rst", category="Figures"),
         pdf="results/figures/reconstructions.pdf",
     log:
-        "logs/figure_reconstructions.log",
+        "logs/figure/reconstructions.log",
     params:
         examples=config["figures"]["examples"],
-        code=source_hash("plotting.py", "inference.py", "artifacts.py", "data.py"),
+        code=source_hash(*FIGURE_CODE, "inference.py", "artifacts.py", "data.py"),
     script:
         "../../scripts/figure_reconstructions.py"
+
+
+rule figure_samples:
+    input:
+        unpack(example_runs),
+        scores=expand("results/scores/samples/{run}.json", run=figure_runs()),
+    output:
+        png=report("results/figures/samples.png", caption="../report/samples.rst", category="Figures"),
+        pdf="results/figures/samples.pdf",
+    log:
+        "logs/figure/samples.log",
+    params:
+        examples=config["figures"]["examples"],
+        evaluation=evaluation_settings("pixel_threshold", "validity_iou", "seed"),
+        code=source_hash(*FIGURE_CODE, "inference.py", "artifacts.py", "data.py", "evaluation/projection.py"),
+    script:
+        "../../scripts/figure_samples.py"
+
+
+rule figure_traversals:
+    input:
+        unpack(example_runs),
+    output:
+        png=report("results/figures/traversals.png", caption="../report/traversals.rst", category="Figures"),
+        pdf="results/figures/traversals.pdf",
+    log:
+        "logs/figure/traversals.log",
+    params:
+        code=source_hash(*FIGURE_CODE, "inference.py", "artifacts.py", "data.py"),
+    script:
+        "../../scripts/figure_traversals.py"
+
+
+rule figure_latent_scatter:
+    input:
+        unpack(scatter_runs),
+    output:
+        png=report("results/figures/latent_scatter.png", caption="../report/latent_scatter.rst", category="Figures"),
+        pdf="results/figures/latent_scatter.pdf",
+    log:
+        "logs/figure/latent_scatter.log",
+    params:
+        code=source_hash(*FIGURE_CODE, "inference.py", "artifacts.py", "data.py"),
+    script:
+        "../../scripts/figure_latent_scatter.py"
+
+
+rule figure_rate:
+    input:
+        "results/tables/rate.csv",
+    output:
+        png=report("results/figures/rate.png", caption="../report/rate.rst", category="Figures"),
+        pdf="results/figures/rate.pdf",
+    log:
+        "logs/figure/rate.log",
+    params:
+        code=source_hash(*FIGURE_CODE),
+    script:
+        "../../scripts/figure_rate.py"
+
+
+rule figure_rate_vs_beta:
+    input:
+        "results/tables/rate.csv",
+    output:
+        png=report("results/figures/rate_vs_beta.png", caption="../report/rate_vs_beta.rst", category="Figures"),
+        pdf="results/figures/rate_vs_beta.pdf",
+    log:
+        "logs/figure/rate_vs_beta.log",
+    params:
+        sigma=config["figures"]["sigma"],
+        code=source_hash(*FIGURE_CODE),
+    script:
+        "../../scripts/figure_rate_vs_beta.py"
+
+
+rule figure_mutual_information:
+    input:
+        expand("results/scores/latents/{run}.json", run=figure_runs()),
+    output:
+        png=report("results/figures/mutual_information.png", caption="../report/mutual_information.rst", category="Figures"),
+        pdf="results/figures/mutual_information.pdf",
+    log:
+        "logs/figure/mutual_information.log",
+    params:
+        code=source_hash(*FIGURE_CODE),
+    script:
+        "../../scripts/figure_mutual_information.py"
 
 
 rule figure_training_curves:
@@ -22,8 +111,26 @@ rule figure_training_curves:
         png=report("results/figures/training_curves.png", caption="../report/training_curves.rst", category="Figures"),
         pdf="results/figures/training_curves.pdf",
     log:
-        "logs/figure_training_curves.log",
+        "logs/figure/training_curves.log",
     params:
-        code=source_hash("plotting.py"),
+        code=source_hash(*FIGURE_CODE),
     script:
         "../../scripts/figure_training_curves.py"
+
+
+rule figure_summary:
+    input:
+        samples="results/tables/samples.csv",
+        rate="results/tables/rate.csv",
+        latents="results/tables/latents.csv",
+        reconstruction="results/tables/reconstruction.csv",
+    output:
+        png=report("results/figures/summary.png", caption="../report/summary.rst", category="Figures"),
+        pdf="results/figures/summary.pdf",
+    log:
+        "logs/figure/summary.log",
+    params:
+        sigma=config["figures"]["sigma"],
+        code=source_hash(*FIGURE_CODE),
+    script:
+        "../../scripts/figure_summary.py"

@@ -1,0 +1,38 @@
+"""Test codes of the 2-d AE and VAE, coloured by each factor (rule figure_latent_scatter)."""
+
+import sys
+
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+
+import matplotlib.pyplot as plt
+
+from shapestudy import artifacts, data, plotting
+from shapestudy.grid import FACTORS
+from shapestudy.inference import encode
+
+test = data.load(snakemake.input.data).subset("test")
+runs = artifacts.load_models(snakemake.input.params, snakemake.input.records)
+factors = test.factor_codes()
+figure, axes = plt.subplots(
+    len(runs), len(FACTORS), figsize=(plotting.PAGE_WIDTH, 1.75 * len(runs)), squeeze=False, constrained_layout=True
+)
+for row, (model, params, config) in enumerate(runs):
+    codes, _ = encode(model, params, test.images)
+    for column, name in enumerate(FACTORS):
+        axis = axes[row, column]
+        discrete = name == "shape"
+        colours = plt.get_cmap("tab10" if discrete else "viridis")
+        points = axis.scatter(codes[:, 0], codes[:, 1], c=factors[:, column], s=2, cmap=colours, rasterized=True,
+                              vmin=0 if discrete else None, vmax=9 if discrete else None)
+        if discrete:
+            handles = [plt.Line2D([], [], ls="", marker="o", ms=3, color=colours(i), label=s)
+                       for i, s in enumerate(test.grid.shapes)]
+            axis.legend(handles=handles, frameon=False, loc="best", handletextpad=0.1)
+        else:
+            figure.colorbar(points, ax=axis, label=f"{name} (pixels)", shrink=0.9)
+        axis.set_xlabel("z1")
+        axis.set_ylabel("z2")
+        axis.set_title(f"{plotting.model_label(vars(config))}: {name}")
+plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

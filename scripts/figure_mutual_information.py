@@ -1,0 +1,33 @@
+"""Mutual information between each latent and each factor for the example runs (rule
+figure_mutual_information)."""
+
+import sys
+
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from shapestudy import plotting
+from shapestudy.grid import FACTORS
+
+scores = [json.load(open(path)) for path in snakemake.input]
+matrices = [np.array(score["mutual_information_bits"]) for score in scores]
+top = max(m.max() for m in matrices)
+figure, axes = plt.subplots(1, len(scores), figsize=(plotting.COLUMN_WIDTH * len(scores) / 1.6, 2.4),
+                            squeeze=False, constrained_layout=True)
+for axis, score, matrix in zip(axes[0], scores, matrices):
+    image = axis.imshow(matrix, cmap="magma", vmin=0, vmax=top, aspect="auto")
+    for (i, j), value in np.ndenumerate(matrix):
+        axis.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=6,
+                  color="white" if value < 0.6 * top else "black")
+    axis.set_xticks(range(len(FACTORS)), FACTORS)
+    axis.set_yticks(range(len(matrix)), [f"z{i + 1}" for i in range(len(matrix))])
+    mig = score["rows"][0]["scores"]["mig"]
+    axis.set_title(f"{plotting.model_label(score['config'])}, MIG {mig:.2f}")
+figure.colorbar(image, ax=axes[0, -1], label="mutual information (bits)")
+plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

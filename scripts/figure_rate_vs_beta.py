@@ -1,0 +1,37 @@
+"""The VAE's KL rate, R(sigma) and active dimensions against beta, per latent size (rule
+figure_rate_vs_beta)."""
+
+import sys
+
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from shapestudy import plotting
+
+table = pd.read_csv(snakemake.input[0])
+sigma = snakemake.params.sigma
+vae = table[(table["model"] == "vae") & np.isclose(table["sigma"], sigma)].sort_values("beta")
+panels = [
+    ("kl_rate_bits", "KL rate (bits)"),
+    ("rate_bits", f"R(σ={sigma:g}) (bits)"),
+    ("active_dimensions", "active dimensions"),
+]
+figure, axes = plt.subplots(1, len(panels), figsize=(plotting.PAGE_WIDTH, 2.2), constrained_layout=True)
+colours = plotting.latent_colours(vae["latent_dim"])
+for axis, (score, label) in zip(axes, panels):
+    for latent_dim, curve in vae.groupby("latent_dim"):
+        axis.errorbar(curve["beta"], curve[f"{score}_mean"], yerr=curve[f"{score}_sd"].fillna(0),
+                      color=colours[latent_dim], marker="o", ms=3, lw=1, label=f"latent {latent_dim}")
+    if score != "active_dimensions" and len(vae):
+        plotting.entropy_line(axis, vae["entropy_bits_mean"].iloc[0])
+    axis.set(xscale="log", xlabel="β", ylabel=label)
+if vae.empty:
+    for axis in axes:
+        axis.text(0.5, 0.5, "no VAE in the sweep", ha="center", va="center", transform=axis.transAxes)
+axes[-1].legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

@@ -1,0 +1,51 @@
+"""Decoded prior samples of the example AE and VAE, and of the AE's fitted Gaussian, each framed
+green if its nearest render matches it (IoU >= the validity threshold), red if not (rule
+figure_samples). The samples are the first ones the evaluation scored."""
+
+import sys
+
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from shapestudy import artifacts, data, plotting
+from shapestudy.evaluation.projection import iou, project
+from shapestudy.evaluation.samples import fit_gaussian, sample_gaussian
+from shapestudy.inference import decode, encode
+
+settings = snakemake.params.evaluation
+n = snakemake.params.examples
+everything = data.load(snakemake.input.data)
+renders = everything.images.reshape(len(everything.images), -1)
+
+rows = []
+for (model, params, config), score_path in zip(
+    artifacts.load_models(snakemake.input.params, snakemake.input.records), snakemake.input.scores
+):
+    validity = {row["settings"]["sampler"]: row["scores"]["validity"] for row in json.load(open(score_path))["rows"]}
+    latents = {"prior": np.random.default_rng(settings["seed"]).standard_normal((n, config.latent_dim))}
+    if not config.variational:
+        codes, _ = encode(model, params, everything.subset("train").images)
+        latents["fitted_gaussian"] = sample_gaussian(settings["seed"] + 1, *fit_gaussian(codes), n)
+    for sampler, z in latents.items():
+        samples = decode(model, params, z.astype(np.float32), config.reconstruction)
+        index, _ = project(samples, renders)
+        valid = iou(samples, renders[index], settings["pixel_threshold"]) >= settings["validity_iou"]
+        source = "N(0, I)" if sampler == "prior" else "fitted Gaussian"
+        label = f"{plotting.model_label(vars(config))}\n{source}: {validity[sampler]:.0%} valid"
+        rows.append((label, samples, valid))
+
+width = plotting.COLUMN_WIDTH
+figure, axes = plt.subplots(len(rows), n, figsize=(width, width / n * len(rows) * 1.1), squeeze=False)
+for row, (label, samples, valid) in enumerate(rows):
+    for column in range(n):
+        plotting.show_image(axes[row, column], samples[column])
+        plotting.mark(axes[row, column], valid[column])
+    axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center")
+figure.subplots_adjust(wspace=0.08, hspace=0.08)
+plotting.save(figure, snakemake.output.png, snakemake.output.pdf)
