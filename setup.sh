@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up the project on a fresh machine: a virtual environment in .venv with the package, its
 # workflow and test dependencies. With --tests, also the system packages the tests drive (the
-# headless browser for the report test; SLURM itself is installed by tests/slurm/cluster.sh).
+# headless browser and its driver for the report test; SLURM itself is installed by tests/slurm/cluster.sh).
 # Safe to run again: it only installs what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,7 +14,7 @@ python=${PYTHON:-python3}
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test,slurm]"
 
-if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null; then
+if [ "${1:-}" = "--tests" ] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null
 fi

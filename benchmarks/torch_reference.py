@@ -80,9 +80,10 @@ class ConvDecoder(nn.Module):
             nn.Linear(latents, hidden), nn.ReLU(), nn.Linear(hidden, channels[0] * math.prod(self.low)), nn.ReLU()
         )
         self.channels = channels[0]
+        # A 2x2 'SAME' convolution pads one row and column after (Flax), then depth-to-space.
         self.up = nn.Sequential(
-            nn.Conv2d(channels[0], 4 * channels[1], 3, padding=1), nn.PixelShuffle(2), nn.ReLU(),
-            nn.Conv2d(channels[1], 4, 3, padding=1), nn.PixelShuffle(2),
+            nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(channels[0], 4 * channels[1], 2), nn.PixelShuffle(2), nn.ReLU(),
+            nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(channels[1], 4, 2), nn.PixelShuffle(2),
         )
 
     def forward(self, z):

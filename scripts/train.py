@@ -2,9 +2,11 @@
 
 import sys
 
-from shapestudy import jobs
+from shapestudy import cpus, jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+# Before JAX starts its thread pool: one free core per declared thread (see cpus.py).
+cores = cpus.claim_cores(snakemake.threads)
 
 import time
 from pathlib import Path
@@ -15,7 +17,11 @@ start = time.perf_counter()
 config = train.TrainConfig(**snakemake.params.config)
 train_split = data.load(snakemake.input.data, "train")
 validation_split = data.load(snakemake.input.data, "validation")
-print(f"training {artifacts.run_name(config)} on {len(train_split.images)} images", file=sys.stderr)
+print(
+    f"training {artifacts.run_name(config)} on {len(train_split.images)} images, "
+    f"cpus {sorted(cores) if cores else 'unpinned'}",
+    file=sys.stderr,
+)
 
 # Resume a killed job: the full state every training.checkpoint_every epochs, read from the
 # config and not from params, as it never changes the result (see checkpoint.py).

@@ -1,7 +1,28 @@
-"""Shared pytest configuration."""
+"""Shared pytest configuration and the tiny study that several tests read."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from workflow_util import make_project, snakemake, tiny_config
 
 
 def pytest_configure(config):
     # Tests that start a real single-node SLURM cluster (tests/slurm/cluster.sh; needs root and
     # apt-get the first time). Deselect with: pytest -m "not slurm"
     config.addinivalue_line("markers", "slurm: runs Snakemake through a real SLURM cluster (tests/slurm/cluster.sh)")
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory):
+    """The tiny study, run once for the session. Tests that change it work on a copy
+    (`copy_study`); this directory stays as the first run left it."""
+    directory = make_project(tmp_path_factory.mktemp("tiny_study"), tiny_config())
+    snakemake(directory)
+    return directory
+
+
+@pytest.fixture
+def copy_study(tiny_study, tmp_path):
+    """A private copy of the finished tiny study, with Snakemake's metadata and file times."""
+    return Path(shutil.copytree(tiny_study, tmp_path / "study", symlinks=True))

@@ -133,7 +133,7 @@ def files_under(directory: Path) -> set[str]:
     return {
         str(p.relative_to(directory))
         for p in directory.rglob("*")
-        if p.is_file() and ".snakemake" not in p.parts and p.suffix != ".yaml"
+        if p.is_file() and ".snakemake" not in p.parts and p.suffix not in (".yaml", ".out")
     }
 
 
@@ -144,6 +144,7 @@ def study(name: str) -> Path:
         workdir = session_dir() / f"study-{name}"
         write_config(workdir, tiny_config())
         result = snakemake(workdir, *TABLE_FILES)
+        (workdir / "snakemake.out").write_text(result.stdout + result.stderr)
         assert result.returncode == 0, result.stdout + result.stderr
         _studies[name] = workdir
     return _studies[name]
@@ -153,3 +154,24 @@ def copy_run(source: Path, destination: Path) -> Path:
     """A copy of a study's folder (results, logs, Snakemake's metadata), file times kept."""
     shutil.copytree(source, destination, symlinks=True)
     return destination
+
+
+def study_runs() -> dict[str, dict]:
+    """The training configurations of the tiny study, as the rule's params give them."""
+    from shapestudy import config as study_config
+
+    return study_config.runs(tiny_config())
+
+
+def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """Jobs per rule from the "Job stats" table of a dry run ({} when there is nothing to do)."""
+    lines = (result.stdout + result.stderr).splitlines()
+    if "Job stats:" not in lines:
+        return {}
+    jobs = {}
+    for line in lines[lines.index("Job stats:") + 3 :]:
+        rule, count = line.split()
+        if rule == "total":
+            break
+        jobs[rule] = int(count)
+    return jobs

@@ -145,6 +145,22 @@ def test_snakemake_with_a_missing_configfile_names_it(tmp_path):
     assert studyrun.files_under(tmp_path) == set()
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [("- data\n- sweep\n", "Config file must be given as JSON or YAML with keys at top level."),
+     ("data: [\n", "Config file is not valid JSON or YAML.")],
+    ids=["not-a-mapping", "invalid-yaml"],
+)
+def test_snakemake_refuses_a_config_file_it_cannot_read(tmp_path, text, expected):
+    # Snakemake's own words, on the line after "WorkflowError:".
+    studyrun.write_config(tmp_path, text)
+    result = studyrun.snakemake(tmp_path, "-n", timeout=120)
+    assert result.returncode != 0
+    lines = studyrun.message_lines(result)
+    assert lines[0] == "WorkflowError:" and lines[1].startswith(expected), lines
+    assert studyrun.files_under(tmp_path) == set()
+
+
 def test_snakemake_without_a_config_yaml_says_so(tmp_path):
     result = studyrun.snakemake(tmp_path, "-n", configfile=None, timeout=120)
     assert result.returncode != 0

@@ -4,7 +4,7 @@ import pytest
 from shapestudy.data import Dataset, FactorGrid, assign_splits, enumerate_factors
 from shapestudy.evaluation.latents import linear_probe, mig, mutual_information_matrix
 
-# Every factor of this grid has at most 13 values, fewer than 20 bins: a copied factor loses nothing.
+# Every factor of this grid has at most 13 values, under 20 bins: a copied factor loses nothing.
 SMALL = FactorGrid(canvas=16, size_min=4, size_max=7)
 FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 
@@ -47,7 +47,8 @@ def test_mig_of_copied_factors_is_near_one(codes):
     assert scores["mig_shape"] == pytest.approx(1.0)  # shape is independent of the other factors
     for name in ("size", "x", "y"):
         assert scores[f"mig_{name}"] > 0.9
-    assert scores["mig"] == pytest.approx(np.mean([scores[f"mig_{n}"] for n in ("shape", "size", "x", "y")]))
+    gaps = [scores[f"mig_{name}"] for name in ("shape", "size", "x", "y")]
+    assert scores["mig"] == pytest.approx(np.mean(gaps))
     assert scores["bins"] == 20 and scores["mig_factors"] == "shape,size,x,y"
 
 
@@ -67,6 +68,8 @@ def test_mig_include_names_the_averaged_factors(codes):
     scores = mig(codes.astype(float), codes, bins=15, include=("x", "y"))
     assert scores["mig_factors"] == "x,y" and scores["bins"] == 15
     assert scores["mig"] == pytest.approx((scores["mig_x"] + scores["mig_y"]) / 2)
+    with pytest.raises(ValueError, match="unknown factor"):
+        mig(codes.astype(float), codes, include=("colour",))
 
 
 def split(codes):
@@ -79,7 +82,7 @@ def test_linear_probe_of_the_factors_themselves(codes):
     scores = linear_probe(codes[train], codes[train], codes[test], codes[test])
     for name in ("x", "y", "size"):
         assert scores[f"r2_{name}"] > 0.999
-    # One scalar latent holds the shape index: only a multinomial classifier separates the middle class.
+    # One scalar latent holds the shape index: a multinomial classifier separates the middle class.
     assert scores["accuracy_shape"] == 1.0
     assert scores["ridge"] == 1e-3 and scores["shape_classifier"] == "multinomial_logistic"
     assert scores["n_train"] == train.sum() and scores["n_test"] == test.sum()

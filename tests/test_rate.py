@@ -52,7 +52,7 @@ def test_active_dimensions():
 
 def test_rate_distortion_with_an_identity_decoder():
     codes = np.random.default_rng(3).normal(size=(100_000, 2)).astype(np.float32)
-    rows = rate_distortion(codes, lambda z: z, codes, sigmas=[0.0, 0.5, 1.0], seed=7, entropy_bits=13.51)
+    rows = rate_distortion(codes, lambda z: z, codes, [0.0, 0.5, 1.0], seed=7, entropy_bits=13.51)
     assert [row["sigma"] for row in rows] == [0.0, 0.5, 1.0]
     assert all(row["entropy_bits"] == 13.51 and row["seed"] == 7 for row in rows)
     assert rows[0]["distortion"] == 0.0 and rows[0]["rate_bits"] == np.inf

@@ -37,7 +37,7 @@ def test_renders_as_samples_are_valid_and_cover_everything(small):
 def test_default_grid_renders_are_valid():
     images, codes, test_mask = renders_of(FactorGrid())
     rows = np.random.default_rng(0).choice(len(images), 1000, replace=False)
-    scores = manifold_scores(images[rows], images, codes, test_mask, n_factor_values=(3, 10, 24, 24))
+    scores = manifold_scores(images[rows], images, codes, test_mask, (3, 10, 24, 24))
     assert scores["n_renders"] == 11655
     assert scores["validity"] == 1.0
     assert scores["coverage"] == pytest.approx(1000 / 11655)
@@ -117,5 +117,6 @@ def test_fitted_gaussian_reproduces_its_codes():
     assert drawn.shape == (20000, 2) and drawn.dtype == np.float32
     np.testing.assert_allclose(drawn.mean(axis=0), mean, atol=0.05)
     np.testing.assert_allclose(np.cov(drawn.T), cov, atol=0.1)
-    np.testing.assert_array_equal(drawn, sample_gaussian(np.random.default_rng(4), mean, cov, 20000))
+    again = sample_gaussian(np.random.default_rng(4), mean, cov, 20000)
+    np.testing.assert_array_equal(drawn, again)
     assert fit_gaussian(codes[:, :1])[1].shape == (1, 1)

@@ -7,20 +7,24 @@ silently. Deselect them with `pytest -m "not slurm"`. Set SHAPESTUDY_SLURM_KEEP=
 the cluster running after the tests (handy while iterating; `tests/slurm/cluster.sh down`
 stops it).
 
-The workflows here are small throwaway Snakefiles written into tmp_path; they check the
-machinery (profile, executor plugin, cluster), not the study. Tests of the real workflow
-through SLURM belong beside them as `test_slurm_<something>(slurm_cluster, tmp_path)`.
+Most workflows here are small throwaway Snakefiles written into tmp_path; they check the
+machinery (profile, executor plugin, cluster). The tiny study (tests/workflow_util.py) runs
+through SLURM too, and beside a local run of it, in one test of about three minutes.
 """
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from workflow_util import make_project, snakemake, tiny_config
 
 pytestmark = pytest.mark.slurm
 
@@ -60,13 +64,16 @@ def slurm_cluster():
         _cluster("down", timeout=120)
 
 
-def snakemake_slurm(directory: Path, *arguments: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def snakemake_slurm(
+    directory: Path, *arguments: str, timeout: int = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run snakemake with the SLURM profile on `directory`; output in .stdout (stderr merged).
 
     SLURM_* variables are removed from the environment, so that a pytest that itself runs
-    inside a SLURM job does not make local work look like a SLURM job.
+    inside a SLURM job does not make local work look like a SLURM job. `env` adds variables
+    (sbatch passes the environment on to the jobs).
     """
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SLURM_")}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SLURM_")} | (env or {})
     return subprocess.run(
         [SNAKEMAKE, "--profile", str(SLURM_PROFILE), "--directory", str(directory), *arguments],
         cwd=directory,
@@ -157,25 +164,128 @@ def test_slurm_failing_rule_fails_the_run_and_shows_its_log(slurm_cluster, tmp_p
     assert not (tmp_path / "never.txt").exists()
 
 
-def test_slurm_profile_dry_run_without_slurm(tmp_path):
-    """The profile must not need SLURM for a dry run (e.g. on a laptop): hide sbatch & co."""
-    _write(tmp_path / "Snakefile", WORKS)
-    bare = tmp_path / "bin"
-    bare.mkdir()
+EVALUATIONS = ("reconstruction", "samples", "rate", "latents")
+
+
+def _ran_on(path: Path) -> dict:
+    return json.loads(path.read_text())["ran_on"]
+
+
+def _job_resources(stdout: str) -> dict[tuple[str, str], dict[str, str]]:
+    """The resources Snakemake printed for each SLURM job, by (rule, run)."""
+    jobs = {}
+    for block in stdout.split("\nrule ")[1:]:
+        rule = block.split(":", 1)[0]
+        run = re.search(r"wildcards: run=(\S+)", block)
+        resources = re.search(r"resources: (.*)", block)
+        if run and resources:
+            jobs[rule, run.group(1)] = dict(re.findall(r"(\w+)=([^,]+)", resources.group(1)))
+    return jobs
+
+
+def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cluster, tmp_path):
+    """The real workflow on the tiny study through profiles/slurm: every training and evaluation
+    job is its own SLURM job with its rule's resources, the light rules run in the Snakemake
+    process, and the tables are byte for byte those of a local run (`snakemake --cores 2` in
+    another copy, run at the same time to save wall time)."""
+    copies = {}
+    for name in ("slurm", "local"):
+        (tmp_path / name).mkdir()
+        copies[name] = make_project(tmp_path / name, tiny_config())
+        # The workflow profile a checkout has, which Snakemake loads beside --profile.
+        shutil.copytree(ROOT / "profiles" / "default", copies[name] / "profiles" / "default")
+    local = {}
+
+    def run_locally():
+        start = time.monotonic()
+        local["result"] = snakemake(copies["local"], check=False)
+        local["seconds"] = time.monotonic() - start
+
+    thread = threading.Thread(target=run_locally)
+    thread.start()
+    start = time.monotonic()
+    result = snakemake_slurm(copies["slurm"], env={"PYTHONHASHSEED": "0"})
+    slurm_seconds = time.monotonic() - start
+    thread.join()
+    print(f"tiny study: {slurm_seconds:.0f} s through SLURM, {local['seconds']:.0f} s locally (concurrently)")
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert local["result"].returncode == 0, local["result"].stdout[-5000:]
+
+    # Every training and evaluation job recorded the SLURM job it ran in, and SLURM knew it
+    # under that rule and run, with the rule's resources (threads, mem_mb, runtime in minutes).
+    results = copies["slurm"] / "results"
+    runs = sorted(path.name for path in (results / "models").iterdir())
+    assert runs == ["ae-mlp-z2-s0", "vae-mlp-z2-b1-s0"]
+    jobs = {}
+    for run in runs:
+        jobs["train", run] = _ran_on(results / "models" / run / "record.json")
+        for family in EVALUATIONS:
+            jobs[f"evaluate_{family}", run] = _ran_on(results / "scores" / family / f"{run}.json")
+    submitted = set(re.findall(r"submitted with SLURM jobid (\d+) ", result.stdout))
+    printed = _job_resources(result.stdout)
+    for (rule, run), ran_on in jobs.items():
+        job_id = ran_on["slurm_job_id"]
+        assert job_id in submitted and ran_on["host"], (rule, run, ran_on)
+        job = scontrol_job(job_id)
+        assert job["JobState"] == "COMPLETED" and job["Comment"] == f"rule_{rule}_wildcards_{run}", job
+        wanted = printed[rule, run]
+        hours, minutes = divmod(int(wanted["runtime"]), 60)
+        assert job["NumCPUs"] == "1" and job["MinMemoryNode"] == f"{wanted['mem_mb']}M", (rule, job)
+        assert job["TimeLimit"] == f"{hours:02d}:{minutes:02d}:00" != "01:00:00", (rule, job)  # not the default
+    assert len({ran_on["slurm_job_id"] for ran_on in jobs.values()}) == len(jobs) == 10
+    # Only generate_data went to SLURM besides them: tables, figures and `all` are local rules.
+    assert len(submitted) == 11, sorted(submitted)
+    assert "localrule table:" in result.stdout and "localrule all:" in result.stdout
+    assert not re.search(r"^rule (table|figure_\w+|experiments|all):", result.stdout, re.M)
+
+    local_results = copies["local"] / "results"
+    assert _ran_on(local_results / "models" / runs[0] / "record.json")["slurm_job_id"] is None
+    tables = sorted(path.name for path in (results / "tables").glob("*.csv"))
+    assert tables == sorted(path.name for path in (local_results / "tables").glob("*.csv"))
+    assert len(tables) == 4, tables
+    for name in tables:
+        assert (results / "tables" / name).read_bytes() == (local_results / "tables" / name).read_bytes(), name
+
+
+def _dry_run_without_slurm(directory: Path, tools: Path) -> subprocess.CompletedProcess:
+    """`snakemake --profile profiles/slurm -n --jobs 10` with sbatch & co. off the PATH."""
+    tools.mkdir()
     # The plugin shells out to `which` while loading (even without SLURM), the jobs use bash.
     for tool in ("which", "bash"):
-        (bare / tool).symlink_to(shutil.which(tool))
+        (tools / tool).symlink_to(shutil.which(tool))
     env = {key: value for key, value in os.environ.items() if not key.startswith("SLURM_")}
-    env["PATH"] = f"{Path(SNAKEMAKE).parent}:{bare}"
-    result = subprocess.run(
-        [SNAKEMAKE, "--profile", str(SLURM_PROFILE), "--directory", str(tmp_path), "-n", "--jobs", "10"],
+    env["PATH"] = f"{Path(SNAKEMAKE).parent}:{tools}"
+    return subprocess.run(
+        [SNAKEMAKE, "--profile", str(SLURM_PROFILE), "--directory", str(directory), "-n", "--jobs", "10"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        cwd=tmp_path,
+        cwd=directory,
         timeout=300,
         env=env,
     )
+
+
+def test_slurm_profile_dry_run_without_slurm(tmp_path):
+    """The profile must not need SLURM for a dry run (e.g. on a laptop): hide sbatch & co."""
+    _write(tmp_path / "Snakefile", WORKS)
+    result = _dry_run_without_slurm(tmp_path, tmp_path / "bin")
     assert result.returncode == 0, result.stdout[-5000:]
     assert "This was a dry-run" in result.stdout
     assert re.search(r"^total\s+4\s*$", result.stdout, re.M), result.stdout[-3000:]
+
+
+def test_slurm_profile_dry_run_of_the_study_with_the_gpu_switch(tmp_path):
+    """The real workflow plans through the profile without SLURM; with training.gpu every
+    training job, and only those, asks for a GPU (the plugin's `gpu` resource: sbatch --gpus)."""
+    config = tiny_config()
+    config["training"]["gpu"] = True
+    (tmp_path / "study").mkdir()
+    project = make_project(tmp_path / "study", config)
+    result = _dry_run_without_slurm(project, tmp_path / "bin")
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert "This was a dry-run" in result.stdout
+    printed = _job_resources(result.stdout)
+    assert {rule for rule, _ in printed} == {"train", *(f"evaluate_{family}" for family in EVALUATIONS)}
+    for (rule, run), resources in printed.items():
+        assert resources.get("gpu", "0") == ("1" if rule == "train" else "0"), (rule, resources)

@@ -4,17 +4,11 @@ import json
 
 import pandas as pd
 import pytest
-from workflow_util import make_project, planned_jobs, planned_outputs, snakemake, tiny_config, write_config
+from workflow_util import planned_jobs, planned_outputs, snakemake, tiny_config, write_config
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    directory = make_project(tmp_path_factory.mktemp("study"), tiny_config())
-    snakemake(directory)
-    return directory
-
-
-def test_every_output_exists_with_sane_values(project):
+def test_every_output_exists_with_sane_values(tiny_study):
+    project = tiny_study
     results = project / "results"
     table = pd.read_csv(results / "tables" / "reconstruction.csv")
     assert sorted(table["model"]) == ["ae", "vae"]
@@ -39,23 +33,20 @@ def test_every_output_exists_with_sane_values(project):
             assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 1000
 
 
-def test_a_second_run_has_nothing_to_do(project):
-    assert planned_jobs(project) == {}
+def test_a_second_run_has_nothing_to_do(tiny_study):
+    assert planned_jobs(tiny_study) == {}
 
 
-def test_editing_the_package_code_of_a_stage_reruns_that_stage(project):
-    module = project / "src" / "shapestudy" / "evaluation" / "reconstruction.py"
-    original = module.read_text()
-    module.write_text(original + "\n# an edit\n")
-    try:
-        jobs = planned_jobs(project)
-    finally:
-        module.write_text(original)
-    assert jobs.get("train", 0) == 0
+def test_editing_the_package_code_of_a_stage_reruns_that_stage(copy_study):
+    module = copy_study / "src" / "shapestudy" / "evaluation" / "reconstruction.py"
+    module.write_text(module.read_text() + "\n# an edit\n")
+    jobs = planned_jobs(copy_study)
+    assert jobs.get("train", 0) == 0 and jobs.get("evaluate_samples", 0) == 0
     assert jobs["evaluate_reconstruction"] == 2 and jobs["table"] == 1
 
 
-def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(project):
+def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(copy_study):
+    project = copy_study
     ae_params = project / "results" / "models" / "ae-mlp-z2-s0" / "params.msgpack"
     before = ae_params.stat().st_mtime_ns
     config = tiny_config()
@@ -63,8 +54,8 @@ def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(project
     write_config(project, config)
     jobs = planned_outputs(project)
     assert {j for j in jobs if j.startswith(("train", "evaluate"))} == {
-        "train:run=vae-mlp-z2-b2-s0",
-        "evaluate_reconstruction:run=vae-mlp-z2-b2-s0",
+        f"{rule}:run=vae-mlp-z2-b2-s0"
+        for rule in ("train", "evaluate_reconstruction", "evaluate_samples", "evaluate_rate", "evaluate_latents")
     }
     assert "table:table=reconstruction" in jobs
     snakemake(project)

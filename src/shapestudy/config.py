@@ -16,7 +16,7 @@ SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.
 
 # Training settings that change how a job runs but never what it produces: they stay out of the
 # run's configuration, its rule params and so its identity (changing them reruns nothing).
-JOB_SETTINGS = ("checkpoint_every",)
+JOB_SETTINGS = ("checkpoint_every", "gpu")
 
 
 class ConfigError(ValueError):

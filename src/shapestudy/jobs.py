@@ -34,6 +34,12 @@ def one_line(error: BaseException) -> str:
 def start(snakemake) -> None:
     """Send stderr to the job's log and install the one-line report of expected failures."""
     sys.stderr = open(snakemake.log[0], "w", buffering=1)
+    # For JAX, imported after this: a job uses a GPU only if it asked for one (resource gpu, from
+    # training.gpu), and then takes device memory as it needs it instead of 75% of the device at
+    # start, so several jobs can share a GPU. Settings already in the environment win.
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    if not snakemake.resources.get("gpu", 0):
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
     job = snakemake.rule + "".join(f" {value}" for value in snakemake.wildcards)
 
     def report(kind, error, tb):

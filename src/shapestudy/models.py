@@ -74,8 +74,8 @@ def depth_to_space(x, factor: int = 2):
 
 class ConvDecoder(nn.Module):
     """Mirror of ConvEncoder: dense layers to a ceil(H/4) x ceil(W/4) x 64 grid, then two 2x
-    sub-pixel upsamplings (a convolution to 4x the channels and depth-to-space), cropped to the
-    canvas. Sub-pixel upsampling has the MACs of a 4x4 stride-2 transposed convolution, whose
+    sub-pixel upsamplings (a 2x2 convolution to 4x the channels, then depth-to-space), cropped to
+    the canvas. Each upsampling has the MACs of a 4x4 stride-2 transposed convolution, whose
     gradient is about 9x slower on XLA CPU (shared/notes/cpu-performance.md)."""
 
     image_shape: Sequence[int]
@@ -89,8 +89,8 @@ class ConvDecoder(nn.Module):
         z = nn.relu(nn.Dense(self.hidden)(z))
         z = nn.relu(nn.Dense(low[0] * low[1] * self.channels[0])(z))
         x = z.reshape((z.shape[0], *low, self.channels[0]))
-        x = nn.relu(depth_to_space(nn.Conv(4 * self.channels[1], (3, 3), padding="SAME")(x)))
-        x = depth_to_space(nn.Conv(4, (3, 3), padding="SAME")(x))
+        x = nn.relu(depth_to_space(nn.Conv(4 * self.channels[1], (2, 2), padding="SAME")(x)))
+        x = depth_to_space(nn.Conv(4, (2, 2), padding="SAME")(x))
         return x[:, :height, :width, 0]
 
 

@@ -29,6 +29,39 @@ wildcard_constraints:
     table="|".join(TABLE_TITLES),
 
 
+# Light rules run inside the Snakemake process itself, never as cluster jobs (see
+# docs/cluster.md): they read tables or load two example models and take seconds.
+localrules:
+    all,
+    table,
+    experiments,
+    figure_reconstructions,
+    figure_samples,
+    figure_traversals,
+    figure_latent_scatter,
+    figure_rate,
+    figure_rate_vs_beta,
+    figure_mutual_information,
+    figure_training_curves,
+    figure_summary,
+
+
+def per_attempt(amount):
+    """A resource (mem_mb, runtime in minutes) that grows with each retry of a failed job:
+    `amount` on the first attempt, twice that on the second (profile key `retries`), ..."""
+
+    def resource(wildcards, attempt):
+        return amount * attempt
+
+    return resource
+
+
+def training_gpus(wildcards):
+    """GPUs a training job asks for: 1 with training.gpu (sbatch --gpus=1), else 0. A job without
+    one runs JAX on the CPU (shapestudy.jobs.start)."""
+    return 1 if config["training"].get("gpu", False) else 0
+
+
 def source_hash(*modules):
     """Fingerprint of the package modules a rule imports: Snakemake does not see imported code,
     so a rule carries this in its params and reruns when one of them changes."""
@@ -121,4 +154,6 @@ def final_outputs():
     return [
         *expand("results/tables/{table}.{ext}", table=TABLE_TITLES, ext=["csv", "md", "tex"]),
         *expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["png", "pdf"]),
+        "results/report/experiments.md",
+        "results/report/experiments.tex",
     ]

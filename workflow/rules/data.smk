@@ -6,5 +6,10 @@ rule generate_data:
     params:
         data=config["data"],
         code=source_hash("grid.py", "data.py"),
+    threads: 1
+    resources:
+        # Peak 0.3 GB and 3 seconds (docs/cluster.md); x attempt.
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(10),
     script:
         "../../scripts/generate_data.py"

@@ -13,8 +13,9 @@ rule evaluate_reconstruction:
         code=source_hash(*EVALUATION_CODE, "evaluation/reconstruction.py", "evaluation/projection.py"),
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        # Peak 0.6-0.9 GB and under 10 CPU-seconds (docs/cluster.md); x attempt.
+        mem_mb=per_attempt(1500),
+        runtime=per_attempt(10),
     script:
         "../../scripts/evaluate_reconstruction.py"
 
@@ -33,8 +34,9 @@ rule evaluate_samples:
         code=source_hash(*EVALUATION_CODE, "evaluation/samples.py", "evaluation/projection.py"),
     threads: 1
     resources:
-        mem_mb=2500,
-        runtime=10,
+        # Peak 1.0 GB and 17 CPU-seconds (docs/cluster.md); x attempt.
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(10),
     script:
         "../../scripts/evaluate_samples.py"
 
@@ -51,8 +53,9 @@ rule evaluate_rate:
         code=source_hash(*EVALUATION_CODE, "evaluation/rate.py"),
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        # Peak 0.6-0.9 GB and under 10 CPU-seconds (docs/cluster.md); x attempt.
+        mem_mb=per_attempt(1500),
+        runtime=per_attempt(10),
     script:
         "../../scripts/evaluate_rate.py"
 
@@ -69,7 +72,8 @@ rule evaluate_latents:
         code=source_hash(*EVALUATION_CODE, "evaluation/latents.py"),
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        # Peak 0.6-0.9 GB and under 10 CPU-seconds (docs/cluster.md); x attempt.
+        mem_mb=per_attempt(1500),
+        runtime=per_attempt(10),
     script:
         "../../scripts/evaluate_latents.py"

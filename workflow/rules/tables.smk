@@ -2,7 +2,7 @@ rule table:
     input:
         table_scores,
     output:
-        csv="results/tables/{table}.csv",
+        csv=report("results/tables/{table}.csv", caption="../report/table.rst", category="Tables"),
         md="results/tables/{table}.md",
         tex="results/tables/{table}.tex",
     log:

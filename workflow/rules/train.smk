@@ -19,7 +19,9 @@ rule train:
         versions=versions("jax", "jaxlib", "flax", "optax"),
     threads: 1
     resources:
-        mem_mb=1500,
-        runtime=30,
+        # Peak 0.94 GB; 30 epochs: 0.5 (MLP) to 2 (conv) CPU-minutes (docs/cluster.md); x attempt.
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
+        gpu=training_gpus,
     script:
         "../../scripts/train.py"

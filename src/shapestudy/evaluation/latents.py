@@ -16,7 +16,7 @@ def _one_hot(labels: np.ndarray, n_classes: int, dtype=np.float64) -> np.ndarray
 
 
 def _discretise(codes: np.ndarray, bins: int) -> np.ndarray:
-    """Each column into `bins` equal-width bins over its range (as np.histogram); constant -> bin 0."""
+    """Each column into `bins` equal-width bins over its range, as np.histogram; constant: bin 0."""
     low, high = codes.min(axis=0), codes.max(axis=0)
     width = np.where(high > low, high - low, 1.0)
     return np.clip(np.floor((codes - low) / width * bins), 0, bins - 1).astype(np.int64)
@@ -62,24 +62,27 @@ def mig(codes, factor_codes, bins: int = 20, include=FACTORS) -> dict:
     vary; a factor with one value (shape when only squares) has zero entropy: its mig_<factor> is
     nan and it is left out of the average. `mig_factors` names the factors averaged.
     """
+    unknown = [name for name in include if name not in FACTORS]
+    if unknown:
+        raise ValueError(f"unknown factor {unknown[0]!r}: expected one of {list(FACTORS)}")
     factor_codes = np.asarray(factor_codes)
     information = mutual_information_matrix(codes, factor_codes, bins=bins)
     top_two = -np.sort(-np.vstack([information, np.zeros((1, len(FACTORS)))]), axis=0)[:2]
-    scores, averaged = {}, []
+    scores, averaged = {}, {}
     for column, name in enumerate(FACTORS):
         _, counts = np.unique(factor_codes[:, column], return_counts=True)
         entropy = _entropy_bits(counts / counts.sum())
         if entropy > 0:
             scores[f"mig_{name}"] = float((top_two[0, column] - top_two[1, column]) / entropy)
             if name in include:
-                averaged.append(scores[f"mig_{name}"])
+                averaged[name] = scores[f"mig_{name}"]
         else:
             scores[f"mig_{name}"] = float("nan")
     return {
-        "mig": float(np.mean(averaged)) if averaged else float("nan"),
+        "mig": float(np.mean(list(averaged.values()))) if averaged else float("nan"),
         **scores,
         "bins": bins,
-        "mig_factors": ",".join(n for n in FACTORS if n in include and not np.isnan(scores[f"mig_{n}"])),
+        "mig_factors": ",".join(averaged),
     }
 
 
@@ -89,8 +92,8 @@ def _standardise(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.nd
     return (train - mean) / std, (test - mean) / std
 
 
-def _softmax_regression(x: np.ndarray, labels: np.ndarray, n_classes: int, ridge: float, steps: int = 100):
-    """Weights (features + 1, classes) of L2-penalised multinomial logistic regression, by Newton's method.
+def _softmax_regression(x: np.ndarray, labels: np.ndarray, n_classes: int, ridge: float, steps=100):
+    """Weights (features + 1, classes) of L2-penalised multinomial logistic regression, by Newton.
 
     The penalty ridge/2 |W|^2 covers the intercepts too, which makes the optimum unique.
     """
@@ -128,13 +131,14 @@ def _softmax_regression(x: np.ndarray, labels: np.ndarray, n_classes: int, ridge
 
 
 def linear_probe(codes_train, factors_train, codes_test, factors_test, ridge: float = 1e-3) -> dict:
-    """How linearly the factors can be read from the code, fitted on train rows, scored on test rows.
+    """How linearly the factors can be read from the code: fit on train rows, score on test rows.
 
     Codes are standardised with the training mean and standard deviation. size, x and y: ridge
     regression with an unpenalised intercept, minimising mean squared error + ridge * |w|^2; scored
     by R^2 on the test rows (nan for a constant test target). shape: multinomial logistic regression
-    with the same penalty (on every weight and intercept), scored by test accuracy; nan when the
-    data hold a single shape.
+    (softmax, not one-vs-rest least squares, which cannot pick out a middle class on a line),
+    minimising mean cross-entropy + ridge / 2 * |W|^2 over every weight and intercept; scored by
+    test accuracy; nan when the data hold a single shape.
     """
     x_train, x_test = _standardise(
         np.asarray(codes_train, dtype=np.float64), np.asarray(codes_test, dtype=np.float64)
@@ -143,7 +147,8 @@ def linear_probe(codes_train, factors_train, codes_test, factors_test, ridge: fl
     scores = {}
 
     columns = [FACTORS.index(name) for name in ("x", "y", "size")]
-    y_train, y_test = factors_train[:, columns].astype(np.float64), factors_test[:, columns].astype(np.float64)
+    y_train = factors_train[:, columns].astype(np.float64)
+    y_test = factors_test[:, columns].astype(np.float64)
     target_mean = y_train.mean(axis=0)
     gram = x_train.T @ x_train / len(x_train) + ridge * np.eye(x_train.shape[1])
     weights = np.linalg.solve(gram, x_train.T @ (y_train - target_mean) / len(x_train))

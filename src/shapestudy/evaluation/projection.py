@@ -50,7 +50,7 @@ def project(images, renders, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]
 
 
 def iou(a, b, threshold: float = 0.5) -> np.ndarray:
-    """Per-row intersection over union of a > threshold and b > threshold; 1.0 where both are empty."""
+    """Per-row IoU of a > threshold and b > threshold; 1.0 where both are empty."""
     a, b = flatten(a) > threshold, flatten(b) > threshold
     intersection = (a & b).sum(axis=1)
     union = (a | b).sum(axis=1)

@@ -28,14 +28,14 @@ def posterior_noise_rate(mean, logvar) -> float:
 
 
 def kl_rate_bits(mean, logvar) -> float:
-    """Mean over rows of KL(N(mu, diag sigma^2) || N(0, I)), summed over dims, in bits (>= I(X;Z))."""
+    """Mean over rows of KL(N(mu, diag sigma^2) || N(0, I)) summed over dims, in bits; >= I(X;Z)."""
     mean, logvar = np.asarray(mean, dtype=np.float64), np.asarray(logvar, dtype=np.float64)
     kl_nats = 0.5 * (mean**2 + np.exp(logvar) - 1 - logvar).sum(axis=1)
     return float(kl_nats.mean() / np.log(2))
 
 
 def active_dimensions(mean, threshold: float = 0.01) -> int:
-    """Number of latent dimensions whose posterior mean varies over the rows: Var[mu_i] > threshold."""
+    """Number of latent dimensions whose posterior mean varies: Var[mu_i] > threshold."""
     return int((np.var(np.asarray(mean, dtype=np.float64), axis=0) > threshold).sum())
 
 

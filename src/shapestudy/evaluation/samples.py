@@ -1,4 +1,4 @@
-"""Sample quality on the known manifold (STUDY.md 3.2), PRDC, and the fitted-Gaussian AE baseline."""
+"""Sample quality on the known manifold (STUDY.md 3.2), PRDC, and the AE's fitted-Gaussian prior."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def manifold_scores(
     - tv_<factor>: total-variation distance between the histogram of the recovered factor over the
       valid samples and the factor's marginal over M (the histogram of render_codes; uniform over
       M is not uniform over size, x or y);
-    - novelty: share of valid samples whose tuple is in the test split (test_mask, bool over renders).
+    - novelty: share of valid samples whose tuple is in the test split (test_mask: bool per render).
 
     With no valid sample, validity and coverage are 0 and every tv_<factor> and novelty is nan.
     render_codes is (|M|, 4) in the order of data.FACTORS. n_factor_values, if given, is the number
@@ -40,8 +40,8 @@ def manifold_scores(
         found = [len(np.unique(column)) for column in render_codes.T]
         if list(found) != list(n_factor_values):
             raise ValueError(
-                f"render_codes hold {found} distinct values per factor, expected {list(n_factor_values)}:"
-                " pass the full renderable set"
+                f"render_codes hold {found} distinct values per factor, expected "
+                f"{list(n_factor_values)}: pass the full renderable set"
             )
     samples = flatten(samples)
     index, distance = project(samples, renders, chunk=chunk)
@@ -76,7 +76,7 @@ def _kth_neighbour_radii(x: np.ndarray, k: int, chunk: int) -> np.ndarray:
     radii = np.empty(len(x), dtype=np.float32)
     for start in range(0, len(x), chunk):
         distances = squared_distances(x[start : start + chunk], x)
-        # Position 0 of a sorted row is the row itself (distance 0), so position k is the k-th neighbour.
+        # Position 0 of a sorted row is the row itself (distance 0); position k, the k-th neighbour.
         radii[start : start + chunk] = np.partition(distances, k, axis=1)[:, k]
     return radii
 

@@ -1,0 +1,23 @@
+"""Write the report's Experiments section from the tables (rule experiments)."""
+
+import sys
+
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+
+from pathlib import Path
+
+import pandas as pd
+
+from shapestudy import experiments
+from shapestudy.artifacts import write_atomic
+
+tables = {Path(path).stem: pd.read_csv(path) for path in snakemake.input.tables}
+captions = {Path(path).stem: Path(path).read_text().strip() for path in snakemake.input.captions}
+figures = [Path(path).stem for path in snakemake.input.figures]
+config = snakemake.params.config
+blocks = experiments.section(config, tables, captions, figures)
+sigma = config["figures"]["sigma"]
+write_atomic(snakemake.output.md, experiments.to_markdown(blocks, tables, sigma).encode())
+write_atomic(snakemake.output.tex, experiments.to_latex(blocks, tables, sigma).encode())

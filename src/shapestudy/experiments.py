@@ -1,0 +1,244 @@
+"""The report's Experiments section, written from the aggregated tables: setup, tables, figures
+and one paragraph per finding. Every number comes from a table; whether a claim holds is decided
+by comparing numbers, never assumed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from shapestudy.tables import presentable
+
+# The columns of each table that the section shows; the full tables are in results/tables/.
+SHOWN = {
+    "reconstruction": ["mse", "psnr_db", "iou", "factor_recovery"],
+    "samples": ["validity", "mean_distance", "coverage", "coverage_true", "novelty", "tv_x", "tv_size"],
+    "rate": ["rate_bits", "distortion", "kl_rate_bits", "posterior_noise_rate_bits", "active_dimensions", "entropy_bits"],
+    "latents": ["mig", "r2_x", "r2_y", "r2_size", "accuracy_shape"],
+}
+TITLES = {
+    "reconstruction": "Reconstruction of the test split",
+    "samples": "Quality of decoded prior samples on the known manifold",
+    "rate": "Information rate R(σ) and distortion D(σ)",
+    "latents": "What the latent dimensions mean",
+}
+
+
+@dataclasses.dataclass
+class Block:
+    kind: str  # heading, paragraph, table, figure
+    text: str = ""
+    name: str = ""
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.{digits}g}"
+
+
+def pct(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def label(row) -> str:
+    beta = f", β = {row['beta']:g}" if row["model"] == "vae" else ""
+    return f"{row['model'].upper()} (latent {row['latent_dim']}{beta})"
+
+
+def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
+    data, sweep, training = config["data"], config["sweep"], config["training"]
+    n = int(tables["reconstruction"]["n"].max())
+    models = []
+    for model, axes in sweep.items():
+        betas = f", β in {axes['beta']}" if "beta" in axes else ""
+        models.append(f"{model.upper()} with latent sizes {axes['latent_dim']}{betas} and seeds {axes['seed']}")
+    sizes = f"{data['size_min']}..{data['size_max']}"
+    return (
+        f"Data: every tuple of {len(data['shapes'])} shape(s) ({', '.join(data['shapes'])}), sizes {sizes} "
+        f"pixels and every position inside a {data['canvas']}x{data['canvas']} canvas, rendered once "
+        f"({int(tables['rate']['n_images'].iloc[0])} test images); "
+        f"H(X) = {tables['rate']['entropy_bits_mean'].iloc[0]:.2f} bits. Splits "
+        f"{data['splits']['train']:g}/{data['splits']['validation']:g}/{data['splits']['test']:g} by tuple. "
+        f"Models: {'; '.join(models)}; architecture {', '.join(sorted({a for s in sweep.values() for a in s['arch']}))}. "
+        f"Training: Adam, learning rate {training['learning_rate']:g}, batch {training['batch_size']}, "
+        f"{training['epochs']} epochs, {training['reconstruction'].upper()} reconstruction summed over pixels, "
+        f"KL summed over latent dimensions, both averaged over the batch. Tables give mean ± sd over up to {n} seeds."
+    )
+
+
+def reconstruction_finding(table: pd.DataFrame) -> str:
+    ae, vae = table[table["model"] == "ae"], table[table["model"] == "vae"]
+    parts = []
+    for dim in sorted(set(ae["latent_dim"]) & set(vae["latent_dim"])):
+        a = ae[ae["latent_dim"] == dim]["mse_mean"].iloc[0]
+        best_vae = vae[vae["latent_dim"] == dim].sort_values("mse_mean").iloc[0]
+        parts.append(f"latent {dim}: AE {fmt(a)} vs best VAE (β = {best_vae['beta']:g}) {fmt(best_vae['mse_mean'])}")
+    lower = sum(
+        ae[ae["latent_dim"] == d]["mse_mean"].iloc[0] < vae[vae["latent_dim"] == d]["mse_mean"].min()
+        for d in set(ae["latent_dim"]) & set(vae["latent_dim"])
+    )
+    total = len(set(ae["latent_dim"]) & set(vae["latent_dim"]))
+    best = table.sort_values("factor_recovery_mean", ascending=False).iloc[0]
+    verdict = (
+        f"The AE reconstructs better than every VAE at {lower} of {total} latent sizes"
+        if total
+        else "Only one model family was trained"
+    )
+    return (
+        f"Reconstruction. {verdict} (test MSE per pixel: {'; '.join(parts)}). "
+        f"Projecting reconstructions onto the renderable set recovers the exact tuple best for "
+        f"{label(best)}: {pct(best['factor_recovery_mean'])} of test images."
+    )
+
+
+def samples_finding(table: pd.DataFrame) -> str:
+    prior = table[table["sampler"] == "prior"]
+    ae, vae = prior[prior["model"] == "ae"], prior[prior["model"] == "vae"]
+    fitted = table[table["sampler"] == "fitted_gaussian"]
+    if ae.empty or vae.empty:
+        return "Sample quality. The sweep lacks an AE or a VAE; the comparison needs both."
+    best_ae, best_vae = ae.sort_values("validity_mean").iloc[-1], vae.sort_values("validity_mean").iloc[-1]
+    claim_holds = vae["validity_mean"].max() > ae["validity_mean"].max() and vae["validity_mean"].median() > ae["validity_mean"].median()
+    verdict = (
+        "The data agree with the report's claim that VAE prior samples are valid shapes more often than AE prior samples"
+        if claim_holds
+        else "The data do not support the report's claim that VAE prior samples are valid more often than AE prior samples"
+    )
+    text = (
+        f"Sample quality. {verdict}: decoded N(0, I) samples are valid (IoU ≥ {table['iou_threshold'].iloc[0]:g} with their "
+        f"nearest render) for {pct(ae['validity_mean'].min())}–{pct(ae['validity_mean'].max())} of AE samples "
+        f"(best {label(best_ae)}) and {pct(vae['validity_mean'].min())}–{pct(vae['validity_mean'].max())} of VAE samples "
+        f"(best {label(best_vae)}, covering {pct(best_vae['coverage_mean'])} of M against {pct(best_vae['coverage_true_mean'])} "
+        f"for as many true samples; {pct(best_vae['novelty_mean'])} of its valid samples are test tuples never seen in training)."
+    )
+    if len(fitted):
+        best_fit = fitted.sort_values("validity_mean").iloc[-1]
+        text += (
+            f" Sampling the AE from a Gaussian fitted to its training codes instead of N(0, I) gives "
+            f"{pct(fitted['validity_mean'].min())}–{pct(fitted['validity_mean'].max())} (best {label(best_fit)})."
+        )
+    return text
+
+
+def rate_finding(table: pd.DataFrame, sigma: float) -> str:
+    at = table[np.isclose(table["sigma"], sigma)]
+    entropy = at["entropy_bits_mean"].iloc[0]
+    ae, vae = at[at["model"] == "ae"], at[at["model"] == "vae"]
+    text = f"Information rate. At σ = {sigma:g}, "
+    if len(ae):
+        text += f"AE rates span {fmt(ae['rate_bits_mean'].min())}–{fmt(ae['rate_bits_mean'].max())} bits with distortion {fmt(ae['distortion_mean'].min())}–{fmt(ae['distortion_mean'].max())}; "
+    if len(vae):
+        text += f"VAE rates span {fmt(vae['rate_bits_mean'].min())}–{fmt(vae['rate_bits_mean'].max())} bits with distortion {fmt(vae['distortion_mean'].min())}–{fmt(vae['distortion_mean'].max())}. "
+        above = at[at["rate_bits_mean"] > entropy]
+        text += (
+            f"{len(above)} of {len(at)} configurations report R(σ) above H(X) = {entropy:.2f} bits: there R measures the latent's scale against the noise, not information about X. "
+            if len(above)
+            else f"No configuration reports R(σ) above H(X) = {entropy:.2f} bits. "
+        )
+        kl = vae.groupby("beta")["kl_rate_bits_mean"].mean()
+        trend = "falls" if kl.is_monotonic_decreasing and len(kl) > 1 else "does not fall monotonically"
+        text += (
+            f"The VAE's KL rate, an upper bound on I(X; Z), {trend} as β grows "
+            f"({', '.join(f'β = {b:g}: {fmt(v)} bits' for b, v in kl.items())}, averaged over latent sizes), "
+            f"with {fmt(vae['active_dimensions_mean'].min())}–{fmt(vae['active_dimensions_mean'].max())} active dimensions."
+        )
+    return text
+
+
+def latents_finding(table: pd.DataFrame, n_factors: int) -> str:
+    at = table[table["latent_dim"] == n_factors]
+    if at.empty:
+        return f"Latent meaning. No model has a latent of {n_factors} dimensions, the number of factors."
+    parts = [
+        f"{label(row)}: MIG {fmt(row['mig_mean'], 2)}, linear R² x {fmt(row['r2_x_mean'], 2)}, y {fmt(row['r2_y_mean'], 2)}, size {fmt(row['r2_size_mean'], 2)}"
+        for _, row in at.iterrows()
+    ]
+    linear = at[["r2_x_mean", "r2_y_mean", "r2_size_mean"]].min(axis=1)
+    exact = (linear > 0.9) & (at["mig_mean"] > 0.5)
+    verdict = (
+        f"{int(exact.sum())} of {len(at)} such models encode the factors one per dimension (MIG > 0.5 and every R² > 0.9)"
+        if exact.any()
+        else "No such model encodes the factors one per dimension (MIG > 0.5 with every R² > 0.9)"
+    )
+    return (
+        f"Latent meaning. With as many latent dimensions as factors ({n_factors}), {verdict}. {'; '.join(parts)}. "
+        f"Best MIG overall: {label(table.sort_values('mig_mean').iloc[-1])} with {fmt(table['mig_mean'].max(), 2)}."
+    )
+
+
+def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, str], figures: list[str]) -> list[Block]:
+    sigma = config["figures"]["sigma"]
+    # shape is a factor only when there is more than one shape.
+    n_factors = 4 if len(config["data"]["shapes"]) > 1 else 3
+    blocks = [Block("heading", "Experiments"), Block("paragraph", setup(config, tables))]
+    findings = {
+        "reconstruction": reconstruction_finding(tables["reconstruction"]),
+        "samples": samples_finding(tables["samples"]),
+        "rate": rate_finding(tables["rate"], sigma),
+        "latents": latents_finding(tables["latents"], n_factors),
+    }
+    for name, finding in findings.items():
+        blocks += [Block("paragraph", finding), Block("table", TITLES[name], name)]
+    blocks.append(Block("heading", "Figures"))
+    blocks += [Block("figure", captions[f], f) for f in figures]
+    return blocks
+
+
+def shown_table(table: pd.DataFrame, name: str, sigma: float) -> tuple[pd.DataFrame, dict]:
+    if name == "rate":
+        table = table[np.isclose(table["sigma"], sigma)]
+    scores = [s for s in SHOWN[name] if f"{s}_mean" in table]
+    shown, constant = presentable(table.reset_index(drop=True), scores, digits=3)
+    keep = [c for c in shown.columns if c in ("model", "arch", "latent_dim", "beta", "sampler", "n") or c in scores]
+    return shown[keep], constant
+
+
+def to_markdown(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float) -> str:
+    lines = []
+    for block in blocks:
+        if block.kind == "heading":
+            lines += [f"## {block.text}", ""]
+        elif block.kind == "paragraph":
+            lines += [block.text, ""]
+        elif block.kind == "table":
+            shown, _ = shown_table(tables[block.name], block.name, sigma)
+            suffix = f" at σ = {sigma:g}" if block.name == "rate" else ""
+            lines += [f"**Table: {block.text}{suffix}** (mean ± sd over seeds; all columns in `results/tables/{block.name}.csv`)", ""]
+            lines += ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * len(shown.columns)]
+            lines += ["| " + " | ".join(row) + " |" for row in shown.itertuples(index=False)] + [""]
+        elif block.kind == "figure":
+            lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure ({block.name}).* {block.text}", ""]
+    return "\n".join(lines)
+
+
+def latex_escape(text: str) -> str:
+    replacements = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+    text = "".join(replacements.get(c, c) for c in text)
+    for symbol, command in {"±": r"$\pm$", "β": r"$\beta$", "σ": r"$\sigma$", "≥": r"$\geq$", "²": r"$^2$", "–": "--"}.items():
+        text = text.replace(symbol, command)
+    return text
+
+
+def to_latex(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float) -> str:
+    lines = []
+    for block in blocks:
+        if block.kind == "heading":
+            command = "section" if block.text == "Experiments" else "subsection"
+            lines += [f"\\{command}{{{latex_escape(block.text)}}}", ""]
+        elif block.kind == "paragraph":
+            lines += [latex_escape(block.text), ""]
+        elif block.kind == "table":
+            shown, _ = shown_table(tables[block.name], block.name, sigma)
+            suffix = f" at σ = {sigma:g}" if block.name == "rate" else ""
+            lines += [r"\begin{table}[t]", r"\centering", r"\scriptsize",
+                      f"\\caption{{{latex_escape(block.text + suffix)} (mean ± sd over seeds)}}".replace("±", r"$\pm$"),
+                      f"\\label{{tab:{block.name}}}", f"\\begin{{tabular}}{{{'l' * len(shown.columns)}}}", r"\hline",
+                      " & ".join(latex_escape(c) for c in shown.columns) + r" \\", r"\hline"]
+            lines += [" & ".join(latex_escape(v) for v in row) + r" \\" for row in shown.itertuples(index=False)]
+            lines += [r"\hline", r"\end{tabular}", r"\end{table}", ""]
+        elif block.kind == "figure":
+            lines += [r"\begin{figure}[t]", r"\centering", f"\\includegraphics[width=\\linewidth]{{figures/{block.name}.pdf}}",
+                      f"\\caption{{{latex_escape(block.text)}}}", f"\\label{{fig:{block.name}}}", r"\end{figure}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""Divergence: a NaN or infinite loss stops the training job with one line naming the
+configuration and the epoch; no model and no scores are written for it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import studyrun
+from shapestudy import data, train
+from shapestudy.grid import FactorGrid
+
+HUGE_LEARNING_RATE = 1e4  # Adam steps of 1e4 on the tiny study: NaN in the first epoch (AE and VAE)
+
+
+@pytest.fixture(scope="module")
+def images():
+    grid = FactorGrid(12, ("square",), 3, 6)
+    pictures = (data.render(grid, data.enumerate_factors(grid)) / 255).astype(np.float32)
+    return pictures[:240], pictures[240:]
+
+
+@pytest.mark.parametrize("model, beta", [("ae", 0.0), ("vae", 1.0)])
+def test_train_raises_divergence_naming_configuration_and_epoch(images, model, beta):
+    config = train.TrainConfig(model=model, arch="mlp", latent_dim=2, seed=0, beta=beta, epochs=3,
+                               batch_size=32, learning_rate=HUGE_LEARNING_RATE)
+    lines = []
+    with pytest.raises(train.DivergenceError) as caught:
+        train.train(config, *images, log=lines.append)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("training diverged at epoch 1 (train loss nan")
+    assert f"model={model}, arch=mlp, latent_dim=2, seed=0, beta={beta}" in message
+    assert f"learning_rate={HUGE_LEARNING_RATE}" in message
+    assert lines == []  # the diverged epoch is not logged as a finished one
+
+
+def test_a_sane_learning_rate_does_not_diverge(images):
+    config = train.TrainConfig(model="ae", arch="mlp", latent_dim=2, seed=0, epochs=2, batch_size=32)
+    _, history = train.train(config, *images, log=lambda line: None)
+    assert np.isfinite(history.drop(columns="epoch").to_numpy()).all()
+
+
+def test_workflow_stops_a_diverging_training_with_one_line(tmp_path):
+    studyrun.write_config(tmp_path, studyrun.tiny_config(training={"learning_rate": HUGE_LEARNING_RATE}))
+    result = studyrun.snakemake(tmp_path, "--keep-going", *studyrun.TABLE_FILES)
+    assert result.returncode != 0
+    for run in (studyrun.AE_RUN, studyrun.VAE_RUN):
+        log = (tmp_path / f"logs/train/{run}.log").read_text()
+        assert "Traceback" not in log
+        last = log.splitlines()[-1]
+        assert last.startswith(f"error in train {run}: training diverged at epoch 1 "), last
+        assert f"learning_rate={HUGE_LEARNING_RATE}" in last and last in result.stderr
+        model = tmp_path / f"results/models/{run}"
+        assert not model.exists() or not any(model.iterdir())  # no model, no checkpoint
+    assert studyrun.files_under(tmp_path / "results") == {"data/shapes.parquet"}  # no scores, no tables

@@ -1,0 +1,128 @@
+"""Resumable training: a job killed with SIGKILL resumes from its last checkpoint, and its final
+parameters are bitwise identical to those of an uninterrupted run."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+from flax import serialization
+
+import studyrun
+from shapestudy import checkpoint, data, train
+from shapestudy.grid import FactorGrid
+
+CONFIG = train.TrainConfig(model="vae", arch="mlp", latent_dim=2, seed=0, beta=1.0, epochs=8, batch_size=32)
+
+
+@pytest.fixture(scope="module")
+def images():
+    grid = FactorGrid(12, ("square",), 3, 6)
+    pictures = (data.render(grid, data.enumerate_factors(grid)) / 255).astype(np.float32)
+    return pictures[:240], pictures[240:]
+
+
+class Killed(Exception):
+    pass
+
+
+def kill_after(epoch):
+    def log(line):
+        if line.startswith(f"epoch {epoch}/"):
+            raise Killed(line)
+
+    return log
+
+
+def params_bytes(state):
+    return serialization.to_bytes(state.params)
+
+
+def test_resumed_training_is_bitwise_identical(tmp_path, images):
+    reference, reference_history = train.train(CONFIG, *images, log=lambda line: None)
+    saver = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 3, CONFIG, {"code": "x"}, log=lambda line: None)
+    with pytest.raises(Killed):
+        train.train(CONFIG, *images, log=kill_after(7), checkpoint=saver)  # dies in epoch 7
+    assert (tmp_path / "checkpoint.msgpack").exists()
+    lines = []
+    resumer = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 3, CONFIG, {"code": "x"}, log=lines.append)
+    state, history = train.train(CONFIG, *images, log=lines.append, checkpoint=resumer)
+    assert resumer.resumed_epoch == 6 and lines[0].endswith("after epoch 6")
+    assert [line.split()[1] for line in lines[1:]] == ["7/8", "8/8"]  # only the epochs left
+    assert params_bytes(state) == params_bytes(reference)
+    columns = [c for c in reference_history if c != "seconds"]
+    assert history[columns].equals(reference_history[columns])
+    assert history.dtypes.equals(reference_history.dtypes)
+
+
+def test_a_checkpoint_of_another_job_or_a_corrupt_one_is_ignored(tmp_path, images):
+    path = tmp_path / "checkpoint.msgpack"
+    other = dataclasses.replace(CONFIG, learning_rate=0.01)
+    with pytest.raises(Killed):
+        train.train(other, *images, log=kill_after(4), checkpoint=checkpoint.Checkpoint(path, 3, other, {"code": "x"}))
+    for config, fingerprint, expected in [
+        (CONFIG, {"code": "x"}, "written by another configuration, code or library version"),
+        (other, {"code": "y"}, "written by another configuration, code or library version"),
+    ]:
+        lines = []
+        saver = checkpoint.Checkpoint(path, 0, config, fingerprint, log=lines.append)
+        assert saver.restore(train.create_state(config, (12, 12)))[1] == []
+        assert expected in lines[0] and saver.resumed_epoch == 0
+    # More epochs than before: the same job, continued (nothing in an epoch depends on the total).
+    longer = dataclasses.replace(other, epochs=20)
+    assert len(checkpoint.Checkpoint(path, 0, longer, {"code": "x"}, log=print).restore(train.create_state(longer, (12, 12)))[1]) == 3
+    path.write_bytes(path.read_bytes()[:50])
+    lines = []
+    assert checkpoint.Checkpoint(path, 3, other, {"code": "x"}, log=lines.append).restore(None) == (None, [])
+    assert "not a readable checkpoint" in lines[0]
+
+
+def test_no_checkpoint_after_the_last_epoch_or_when_disabled():
+    assert [e for e in range(1, 11) if checkpoint.Checkpoint("c", 5, CONFIG).due(e)] == [5]
+    assert not any(checkpoint.Checkpoint("c", 0, CONFIG).due(e) for e in range(1, 9))
+
+
+# ---- through the workflow, with a real kill -9 -------------------------------------------------
+
+def test_workflow_resumes_after_kill_9(tmp_path):
+    reference = studyrun.study("a") / f"results/models/{studyrun.AE_RUN}/params.msgpack"
+    studyrun.write_config(tmp_path, studyrun.tiny_config())
+    model = tmp_path / f"results/models/{studyrun.AE_RUN}"
+    target = f"results/models/{studyrun.AE_RUN}/params.msgpack"
+    process = subprocess.Popen(
+        studyrun.command(tmp_path, target), cwd=tmp_path, env=studyrun.environment(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    deadline = time.monotonic() + 240
+    try:
+        while not (model / "checkpoint.msgpack").exists():
+            assert process.poll() is None, "Snakemake ended before the first checkpoint"
+            assert time.monotonic() < deadline, "no checkpoint within 240 s"
+            time.sleep(0.005)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # Snakemake and its job, as a pre-emption would
+        process.wait()
+    log = tmp_path / f"logs/train/{studyrun.AE_RUN}.log"
+    assert not (model / "params.msgpack").exists(), "the job ended before the kill: raise studyrun.EPOCHS"
+    killed_at = log.read_text().splitlines()[-1]
+    assert killed_at.startswith("epoch ") and not killed_at.startswith(f"epoch {studyrun.EPOCHS}/")
+
+    # The killed Snakemake left its lock: a plain rerun refuses, and says how to go on.
+    refused = studyrun.snakemake(tmp_path, target)
+    assert refused.returncode != 0 and "--unlock" in refused.stdout + refused.stderr
+    assert studyrun.snakemake(tmp_path, "--unlock").returncode == 0
+    rerun = studyrun.snakemake(tmp_path, target, "--rerun-incomplete")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+
+    resumed = [line for line in log.read_text().splitlines() if line.startswith("resuming from")]
+    assert len(resumed) == 1, log.read_text()
+    epoch = int(resumed[0].split()[-1])
+    assert 5 <= epoch < studyrun.EPOCHS and epoch % 5 == 0
+    assert (model / "params.msgpack").read_bytes() == reference.read_bytes()
+    assert not (model / "checkpoint.msgpack").exists() and not list(model.glob(".*.part"))
+    assert f'"resumed_from_epoch": {epoch}' in (model / "record.json").read_text()

@@ -1,0 +1,15 @@
+rule experiments:
+    input:
+        tables=expand("results/tables/{table}.csv", table=TABLE_TITLES),
+        figures=expand("results/figures/{figure}.png", figure=FIGURES),
+        captions=expand("workflow/report/{figure}.rst", figure=FIGURES),
+    output:
+        md="results/report/experiments.md",
+        tex="results/report/experiments.tex",
+    log:
+        "logs/experiments.log",
+    params:
+        config={key: config[key] for key in ("data", "sweep", "training", "figures")},
+        code=source_hash("experiments.py", "tables.py"),
+    script:
+        "../../scripts/experiments.py"
