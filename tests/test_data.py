@@ -86,3 +86,10 @@ def test_parquet_holds_factors_split_image_and_metadata(tmp_path, default_table)
     # The stored image is the render of the stored tuple.
     grid = test.grid
     assert np.array_equal(data.render(grid, test.factors.iloc[:50]) / 255, test.images[:50])
+
+
+def test_a_grid_whose_shapes_coincide_is_refused():
+    # A 3-pixel circle is a 3-pixel square: the tuples would not render distinct images.
+    with pytest.raises(ValueError, match="at size 3 the shapes square and circle render the same image"):
+        FactorGrid(canvas=12, size_min=3, size_max=6)
+    assert FactorGrid(canvas=12, shapes=("square",), size_min=1, size_max=6).count > 0

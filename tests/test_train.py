@@ -15,7 +15,7 @@ FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 @pytest.fixture(scope="module")
 def splits(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "shapes.parquet"
-    data.write_parquet(data.generate(FactorGrid(canvas=16, size_min=3, size_max=7), FRACTIONS, 0), path)
+    data.write_parquet(data.generate(FactorGrid(canvas=16, size_min=4, size_max=8), FRACTIONS, 0), path)
     return data.load(path, "train").images, data.load(path, "validation").images
 
 

@@ -17,8 +17,8 @@ TINY = {
     "data": {
         "canvas": 12,
         "shapes": ["square", "circle"],
-        "size_min": 3,
-        "size_max": 6,
+        "size_min": 4,
+        "size_max": 7,
         "splits": {"train": 0.8, "validation": 0.1, "test": 0.1},
         "seed": 0,
     },

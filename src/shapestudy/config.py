@@ -58,6 +58,10 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
             f"data.size_max: sizes {data['size_min']}..{data['size_max']} do not fit a canvas of "
             f"{data['canvas']}: expected size_min <= size_max <= canvas"
         )
+    try:
+        factor_grid = grid(config)
+    except ValueError as error:
+        raise ConfigError(f"data.size_min: {error}") from None
     total = sum(data["splits"].values())
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         raise ConfigError(f"data.splits: fractions add up to {total:g}: expected 1")
@@ -66,7 +70,7 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
             f"figures.sigma: {config['figures']['sigma']} is not in evaluation.sigmas "
             f"{config['evaluation']['sigmas']}: expected one of them"
         )
-    n = grid(config).count
+    n = factor_grid.count
     if min(data["splits"].values()) * n < 1:
         raise ConfigError(f"data.splits: a split of {n} tuples would be empty: expected larger fractions")
     return config

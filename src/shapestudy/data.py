@@ -2,7 +2,7 @@
 
 A tuple places a shape's size x size bounding box with its top-left corner at column x, row y.
 Every rendered shape touches all four sides of its box, so two tuples that differ in size or
-position never share an image, and the shapes differ from each other in their first row.
+position never share an image; FactorGrid refuses sizes at which two shapes look the same.
 """
 
 from __future__ import annotations
@@ -17,25 +17,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shapestudy.grid import FACTORS, SHAPES, FactorGrid
+from shapestudy.grid import FACTORS, SHAPES, FactorGrid, shape_mask
 
 GENERATOR_VERSION = "1"
 METADATA_KEY = b"shapestudy"
 SPLITS = ("train", "validation", "test")
-
-
-def shape_mask(shape: str, size: int) -> np.ndarray:
-    """A filled shape that touches every side of its size x size box, as a bool array."""
-    centre = size / 2
-    rows, cols = np.mgrid[0:size, 0:size] + 0.5
-    if shape == "square":
-        return np.ones((size, size), dtype=bool)
-    if shape == "circle":
-        return (rows - centre) ** 2 + (cols - centre) ** 2 <= centre**2
-    if shape == "triangle":
-        # Apex at the top centre, base along the bottom row; half-width grows by half a pixel a row.
-        return np.abs(cols - centre) <= (rows + 0.5) / 2
-    raise ValueError(f"unknown shape {shape!r}: expected one of {list(SHAPES)}")
 
 
 def enumerate_factors(grid: FactorGrid) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""The factor grid: the finite set M of valid (shape, size, x, y) tuples and its entropy."""
+"""The factor grid: the finite set M of valid (shape, size, x, y) tuples, its entropy, and the
+shapes it draws."""
 
 import dataclasses
 
@@ -26,6 +27,14 @@ class FactorGrid:
                 f"sizes {self.size_min}..{self.size_max} do not fit a canvas of {self.canvas}: "
                 "expected 1 <= size_min <= size_max <= canvas"
             )
+        for size in self.sizes:
+            masks = {shape: shape_mask(shape, int(size)).tobytes() for shape in self.shapes}
+            if len(set(masks.values())) < len(masks):
+                same = [s for s in masks if list(masks.values()).count(masks[s]) > 1]
+                raise ValueError(
+                    f"at size {size} the shapes {' and '.join(same)} render the same image: "
+                    "expected a larger size_min (4 or more for circles, triangles and squares)"
+                )
 
     @property
     def sizes(self) -> np.ndarray:
@@ -40,3 +49,17 @@ class FactorGrid:
     def entropy_bits(self) -> float:
         """H(X) of the uniform distribution over M."""
         return float(np.log2(self.count))
+
+
+def shape_mask(shape: str, size: int) -> np.ndarray:
+    """A filled shape that touches every side of its size x size box, as a bool array."""
+    centre = size / 2
+    rows, cols = np.mgrid[0:size, 0:size] + 0.5
+    if shape == "square":
+        return np.ones((size, size), dtype=bool)
+    if shape == "circle":
+        return (rows - centre) ** 2 + (cols - centre) ** 2 <= centre**2
+    if shape == "triangle":
+        # Apex at the top centre, base along the bottom row; half-width grows by half a pixel a row.
+        return np.abs(cols - centre) <= (rows + 0.5) / 2
+    raise ValueError(f"unknown shape {shape!r}: expected one of {list(SHAPES)}")
