@@ -8,8 +8,9 @@ machine's own matmul limit, and what a whole study costs beyond its training mat
 
 Not a pass/fail test: it writes benchmarks/RESULTS.md (the ratios against the targets, the raw
 figures and the machine) and benchmarks/out/results.json. A block between the `analysis` markers
-of an existing RESULTS.md is kept. Needs the optional dependency torch==2.13.0
-(pip install -e ".[bench]"); without it the PyTorch columns stay empty.
+of an existing RESULTS.md is kept. Needs the optional dependency torch==2.13.0, the CPU build
+(pip install -e ".[bench]"; where PyPI would bring the CUDA build, add
+--extra-index-url https://download.pytorch.org/whl/cpu); without it the PyTorch columns stay empty.
 
 Method. Every figure is a median over --repeats rounds after a warm-up (which also compiles).
 Within a round the measurements are interleaved (matmul, then for each case a JAX epoch and a
@@ -28,11 +29,21 @@ step is given beside it.
 
 from __future__ import annotations
 
+import os
+
+if os.environ.get("BENCHMARK_CORE"):  # the one-core measurement: pinned before JAX starts its threads
+    os.sched_setaffinity(0, {int(os.environ["BENCHMARK_CORE"])})
+
+from shapestudy import cpus  # noqa: E402
+
+# Child processes (the one-core run, Snakemake) get the environment as it was, and choose for themselves.
+CHILD_ENV = dict(os.environ)
+XLA_FLAGS_ADDED = cpus.configure_xla()  # as scripts/train.py does, before JAX starts
+
 import argparse
 import datetime
 import json
 import math
-import os
 import platform
 import re
 import resource
@@ -100,6 +111,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "versions": versions,
         "torch_threads": torch.get_num_threads() if torch else None,
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "loadavg_start": os.getloadavg(),
     }
@@ -316,7 +328,7 @@ def run_study(directory: Path, cores: int, log) -> dict:
     for name in ("full", "noop"):
         log(f"  snakemake --cores {cores} ({name} run) in {directory}")
         start = time.perf_counter()
-        process = subprocess.Popen(snakemake_command(directory, cores), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(snakemake_command(directory, cores), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=CHILD_ENV)
         monitor = JobMonitor(process.pid)
         monitor.start()
         output = process.communicate()[0].decode(errors="replace")
@@ -347,11 +359,11 @@ def read_timings(directory: Path, cores: int, log) -> dict:
             timings["full_seconds"] = (max(span) - min(span)).total_seconds() if span else None
             timings["full_source"] = str(path)
             break
-    dry = subprocess.run(snakemake_command(directory, cores)[:-1] + ["-n"], capture_output=True, text=True)
+    dry = subprocess.run(snakemake_command(directory, cores)[:-1] + ["-n"], capture_output=True, text=True, env=CHILD_ENV)
     if "Nothing to be done" in dry.stdout + dry.stderr:
         log(f"  timing a no-op rerun in {directory}")
         start = time.perf_counter()
-        subprocess.run(snakemake_command(directory, cores), check=True, capture_output=True)
+        subprocess.run(snakemake_command(directory, cores), check=True, capture_output=True, env=CHILD_ENV)
         timings["noop_seconds"] = time.perf_counter() - start
     return timings
 
@@ -402,6 +414,20 @@ def verdict(name: str, value) -> str:
     return f"**missed** by {miss:.0%}"
 
 
+def throughput_table(rows: list[dict]) -> list[str]:
+    lines = [
+        "| arch | model | batch | JAX | PyTorch eager | JAX / PyTorch | JAX GFLOP/s (6 x MACs) | XLA-counted GFLOP/s | MFLOP/image/step | JAX cores used | PyTorch cores used | first epoch incl. compile (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['arch']} | {r['model']} | {r['batch']} | {fmt(r['jax_ips'])} | {fmt(r['torch_ips'])} | "
+            f"{fmt(r['ratio'], 2)} | {fmt(r['jax_gflops'], 1)} | {fmt(r['xla_gflops'], 1)} | {6 * r['macs'] / 1e6:.1f} | "
+            f"{fmt(r['jax_cores_used'], 2)} | {fmt(r['torch_cores_used'], 2)} | {r['first_epoch_s']:.1f} |"
+        )
+    return lines
+
+
 def report(results: dict, kept_analysis: str) -> str:
     m, rows, study = results["machine"], results["throughput"], results.get("study")
     by = {(r["arch"], r["model"], r["batch"]): r for r in rows}
@@ -416,6 +442,7 @@ def report(results: dict, kept_analysis: str) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores (affinity {m['affinity']}), {m['simd']}, "
         f"{m['memory_gb']:.0f} GB; Python {m['python']}, "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
+        + f". XLA_FLAGS: `{m['xla_flags'] or '(none)'}` (src/shapestudy/cpus.py, as in training jobs with more than one core)"
         + f". PyTorch threads: {m['torch_threads']}. Load average at start {m['loadavg_start'][0]:.2f}, "
         f"at the end of the throughput runs {results['loadavg_after_throughput'][0]:.2f} "
         "(other processes share this machine; the ratios come from interleaved runs).",
@@ -445,21 +472,25 @@ def report(results: dict, kept_analysis: str) -> str:
         f"Latent size {LATENT_DIM}, beta {BETA:g} for the VAE, Adam 1e-3, 28x28 shapes; conv epochs on the first "
         f"{results['conv_images']} training images. Cores used = CPU time / wall time of the epoch (2.0 = both cores busy).",
         "",
-        "| arch | model | batch | JAX | PyTorch eager | JAX / PyTorch | JAX GFLOP/s (6 x MACs) | XLA-counted GFLOP/s | MFLOP/image/step | JAX cores used | PyTorch cores used | first epoch incl. compile (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['arch']} | {r['model']} | {r['batch']} | {fmt(r['jax_ips'])} | {fmt(r['torch_ips'])} | "
-            f"{fmt(r['ratio'], 2)} | {fmt(r['jax_gflops'], 1)} | {fmt(r['xla_gflops'], 1)} | {6 * r['macs'] / 1e6:.1f} | "
-            f"{fmt(r['jax_cores_used'], 2)} | {fmt(r['torch_cores_used'], 2)} | {r['first_epoch_s']:.1f} |"
-        )
-    lines += [
+        *throughput_table(rows),
         "",
         f"Large fp32 matmul (4096 x 4096, JAX): median {fmt(matmul_gflops)} GFLOP/s over {len(results['matmul_gflops'])} "
         f"rounds (all: {', '.join(f'{g:.0f}' for g in results['matmul_gflops'])}).",
         "",
     ]
+    if results.get("throughput_one_core"):
+        one = results["matmul_gflops_one_core"]
+        lines += [
+            "### The same on one core",
+            "",
+            "JAX pinned to one core before it starts (as every workflow training job is, see src/shapestudy/cpus.py), "
+            "PyTorch with one thread; the two jobs that `snakemake --cores 2` runs side by side each train at about this speed.",
+            "",
+            *throughput_table(results["throughput_one_core"]),
+            "",
+            f"Matmul on one core: median {fmt(median(one))} GFLOP/s.",
+            "",
+        ]
     if study:
         jobs = study["jobs"]
         lines += ["## The default study", ""]
@@ -511,6 +542,8 @@ def main(argv=None):
                              "rerun; a directory: read a finished run there; default: read benchmarks/out/study if present")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores for the study (default 2)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--no-one-core", action="store_true", help="skip the measurement on one core")
+    parser.add_argument("--throughput-only", type=Path, help=argparse.SUPPRESS)  # the one-core subprocess
     args = parser.parse_args(argv)
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     if torch is not None:
@@ -522,7 +555,19 @@ def main(argv=None):
     log("throughput (JAX vs PyTorch, interleaved) and matmul")
     images = train_images(config)
     rows, matmul_gflops = throughput(images, args.repeats, args.conv_images, log)
+    if args.throughput_only:
+        args.throughput_only.write_text(json.dumps({"throughput": rows, "matmul_gflops": matmul_gflops}, default=str))
+        return
     results.update(throughput=rows, matmul_gflops=matmul_gflops, loadavg_after_throughput=os.getloadavg())
+    if not args.no_one_core:
+        core = min(os.sched_getaffinity(0))
+        log(f"the same on one core (JAX pinned to cpu {core}, PyTorch with 1 thread), as each workflow training job runs")
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = OUT / "one_core.json"
+        subprocess.run([sys.executable, __file__, "--repeats", str(args.repeats), "--conv-images", str(args.conv_images),
+                        "--throughput-only", str(path)], env={**CHILD_ENV, "BENCHMARK_CORE": str(core)}, check=True)
+        one = json.loads(path.read_text())
+        results.update(throughput_one_core=one["throughput"], matmul_gflops_one_core=one["matmul_gflops"])
     by = {(r["arch"], r["model"], r["batch"]): r for r in rows}
 
     study_dir = OUT / "study" if args.study in (None, "run") else Path(args.study).resolve()

@@ -5,8 +5,10 @@ import sys
 from shapestudy import cpus, jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
-# Before JAX starts its thread pool: one free core per declared thread (see cpus.py).
+# Before JAX starts its thread pool: one free core per declared thread, and the XLA flags for
+# the cores the job has (see cpus.py).
 cores = cpus.claim_cores(snakemake.threads)
+cpus.configure_xla()
 
 import time
 from pathlib import Path

@@ -41,7 +41,7 @@ def test_depth_to_space_is_pixel_shuffle():
 @pytest.fixture(scope="module")
 def splits(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "shapes.parquet"
-    data.write_parquet(data.generate(FactorGrid(canvas=12, size_min=3, size_max=6), FRACTIONS, 0), path)
+    data.write_parquet(data.generate(FactorGrid(canvas=12, size_min=4, size_max=7), FRACTIONS, 0), path)
     return data.load(path, "train").images, data.load(path, "validation").images
 
 
@@ -50,7 +50,7 @@ def test_conv_training_lowers_the_loss(splits, model, beta):
     config = train.TrainConfig(model, "conv", latent_dim=4, seed=0, beta=beta, epochs=6, batch_size=32)
     state, history = train.train(config, *splits, log=lambda _: None)
     assert np.isfinite(history[["train_loss", "validation_loss"]].to_numpy()).all()
-    # The VAE's KL term keeps its loss higher (about 0.67 of the first epoch's after six).
+    # The VAE's KL term keeps its loss higher (about 0.56 of the first epoch's after six, the AE 0.3).
     assert history["train_loss"].iloc[-1] < 0.75 * history["train_loss"].iloc[0]
     assert history["train_reconstruction"].iloc[-1] < 0.75 * history["train_reconstruction"].iloc[0]
     assert history["validation_loss"].iloc[-1] < history["validation_loss"].iloc[0]

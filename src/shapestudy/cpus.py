@@ -10,7 +10,7 @@ or killed job never leaks a core, and the claim is shared by every Snakemake run
 
 Nothing changes when the job's mask already has no more cores than it asked for (SLURM, taskset,
 a cgroup), or when fewer cores than asked are free (the job keeps the whole mask rather than pile
-onto a busy core). Call it before JAX starts its backend.
+onto a busy core). Call it before JAX starts its backend, and configure_xla after it.
 """
 
 from __future__ import annotations
@@ -18,8 +18,32 @@ from __future__ import annotations
 import fcntl
 import os
 import tempfile
+from importlib import metadata
 
 _held: list[int] = []  # lock file descriptors, open for the life of the process
+
+# XLA flags for a process with more than one core, by jaxlib minor version (an unknown XLA flag
+# is fatal, so they are set only where they were measured). jaxlib 0.10 runs convolutions through
+# YNNPACK on one thread; without it, Eigen's convolutions use every core of the process: conv
+# training on 2 cores 20-33% faster (benchmarks/RESULTS.md), MLP unchanged, and on one core the
+# same, so a pinned one-core job keeps the default.
+MULTICORE_XLA_FLAGS = {"0.10": ["--xla_cpu_experimental_ynn_fusion_type=-individual_convolution"]}
+
+
+def configure_xla() -> list[str]:
+    """Add to XLA_FLAGS the flags measured best for this process's cores; flags already named in
+    XLA_FLAGS are left as they are. Returns the flags added. Call it before JAX starts."""
+    if len(os.sched_getaffinity(0)) < 2:
+        return []
+    try:
+        version = ".".join(metadata.version("jaxlib").split(".")[:2])
+    except metadata.PackageNotFoundError:
+        return []
+    current = os.environ.get("XLA_FLAGS", "")
+    added = [f for f in MULTICORE_XLA_FLAGS.get(version, []) if f.split("=")[0] not in current]
+    if added:
+        os.environ["XLA_FLAGS"] = " ".join([current, *added]).strip()
+    return added
 
 
 def claim_cores(count: int, lock_dir: str | None = None) -> set[int] | None:

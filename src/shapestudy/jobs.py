@@ -32,7 +32,8 @@ def one_line(error: BaseException) -> str:
 
 
 def start(snakemake) -> None:
-    """Send stderr to the job's log and install the one-line report of expected failures."""
+    """Send stderr to the job's log, choose JAX's device and install the one-line report of
+    expected failures."""
     sys.stderr = open(snakemake.log[0], "w", buffering=1)
     # For JAX, imported after this: a job uses a GPU only if it asked for one (resource gpu, from
     # training.gpu), and then takes device memory as it needs it instead of 75% of the device at

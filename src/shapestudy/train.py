@@ -44,7 +44,9 @@ def create_state(config: TrainConfig, image_shape) -> train_state.TrainState:
     model = make_model(config.model, config.arch, config.latent_dim, image_shape)
     init_rng, noise_rng = jax.random.split(jax.random.PRNGKey(config.seed))
     dummy = jnp.zeros((1, *image_shape), jnp.float32)
-    params = model.init(init_rng, dummy, noise_rng)["params"]
+    # Jitted: the same parameters, bit for bit, as eager init, in one compilation instead of one
+    # per operation (seconds of every training job's start-up).
+    params = jax.jit(model.init)(init_rng, dummy, noise_rng)["params"]
     return train_state.TrainState.create(
         apply_fn=model.apply, params=params, tx=optax.adam(config.learning_rate)
     )
