@@ -30,7 +30,7 @@ wildcard_constraints:
 
 
 # Light rules run inside the Snakemake process itself, never as cluster jobs (see
-# docs/cluster.md): they read tables or load two example models and take seconds.
+# README: Running on a cluster): they read tables or load two example models and take seconds.
 localrules:
     all,
     table,

@@ -13,7 +13,7 @@ rule evaluate_reconstruction:
         code=source_hash(*EVALUATION_CODE, "evaluation/reconstruction.py", "evaluation/projection.py"),
     threads: 1
     resources:
-        # Peak 0.6-0.9 GB and under 10 CPU-seconds (docs/cluster.md); x attempt.
+        # Peak 0.6-0.9 GB and under 10 CPU-seconds (README: Resources of each rule); x attempt.
         mem_mb=per_attempt(1500),
         runtime=per_attempt(10),
     script:
@@ -34,7 +34,7 @@ rule evaluate_samples:
         code=source_hash(*EVALUATION_CODE, "evaluation/samples.py", "evaluation/projection.py"),
     threads: 1
     resources:
-        # Peak 1.0 GB and 17 CPU-seconds (docs/cluster.md); x attempt.
+        # Peak 1.0 GB and 17 CPU-seconds (README: Resources of each rule); x attempt.
         mem_mb=per_attempt(2000),
         runtime=per_attempt(10),
     script:
@@ -53,7 +53,7 @@ rule evaluate_rate:
         code=source_hash(*EVALUATION_CODE, "evaluation/rate.py"),
     threads: 1
     resources:
-        # Peak 0.6-0.9 GB and under 10 CPU-seconds (docs/cluster.md); x attempt.
+        # Peak 0.6-0.9 GB and under 10 CPU-seconds (README: Resources of each rule); x attempt.
         mem_mb=per_attempt(1500),
         runtime=per_attempt(10),
     script:
@@ -72,7 +72,7 @@ rule evaluate_latents:
         code=source_hash(*EVALUATION_CODE, "evaluation/latents.py"),
     threads: 1
     resources:
-        # Peak 0.6-0.9 GB and under 10 CPU-seconds (docs/cluster.md); x attempt.
+        # Peak 0.6-0.9 GB and under 10 CPU-seconds (README: Resources of each rule); x attempt.
         mem_mb=per_attempt(1500),
         runtime=per_attempt(10),
     script:

@@ -19,7 +19,7 @@ rule train:
         versions=versions("jax", "jaxlib", "flax", "optax"),
     threads: 1
     resources:
-        # Peak 0.94 GB; 30 epochs: 0.5 (MLP) to 2 (conv) CPU-minutes (docs/cluster.md); x attempt.
+        # Peak 0.94 GB; 30 epochs: 0.5 (MLP) to 2 (conv) CPU-minutes (README: Resources of each rule); x attempt.
         mem_mb=per_attempt(2000),
         runtime=per_attempt(30),
         gpu=training_gpus,
