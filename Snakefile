@@ -11,6 +11,30 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    run="|".join(RUNS),
+    table="|".join(TABLE_TITLES),
+
+
+# Light rules run inside the Snakemake process itself, never as cluster jobs (see
+# README: Running on a cluster): they read tables or load two example models and take seconds.
+localrules:
+    all,
+    table,
+    experiments,
+    figure_reconstructions,
+    figure_samples,
+    figure_traversals,
+    figure_latent_scatter,
+    figure_rate,
+    figure_rate_vs_beta,
+    figure_mutual_information,
+    figure_training_curves,
+    figure_summary,
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"

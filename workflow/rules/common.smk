@@ -18,32 +18,12 @@ TABLE_TITLES = {
     "rate": "Information rate and distortion",
     "latents": "What the latent dimensions mean",
 }
-# Package modules every evaluation rule imports besides its own metric.
+# Package modules that rules import besides their own: to load a dataset and a trained model, to
+# write scores, to draw.
+MODEL_CODE = ("grid.py", "data.py", "models.py", "losses.py", "train.py", "artifacts.py", "inference.py")
+EVALUATION_CODE = (*MODEL_CODE, "tables.py")
 FIGURE_CODE = ("plotting.py",)
-EVALUATION_CODE = ("data.py", "grid.py", "models.py", "losses.py", "artifacts.py", "inference.py", "tables.py")
 PACKAGE = Path(workflow.basedir) / "src" / "shapestudy"
-
-
-wildcard_constraints:
-    run="|".join(RUNS),
-    table="|".join(TABLE_TITLES),
-
-
-# Light rules run inside the Snakemake process itself, never as cluster jobs (see
-# README: Running on a cluster): they read tables or load two example models and take seconds.
-localrules:
-    all,
-    table,
-    experiments,
-    figure_reconstructions,
-    figure_samples,
-    figure_traversals,
-    figure_latent_scatter,
-    figure_rate,
-    figure_rate_vs_beta,
-    figure_mutual_information,
-    figure_training_curves,
-    figure_summary,
 
 
 def per_attempt(amount):
@@ -63,7 +43,7 @@ def training_gpus(wildcards):
 
 
 def source_hash(*modules):
-    """Fingerprint of the package modules a rule imports: Snakemake does not see imported code,
+    """Fingerprint of the package modules that a job imports; Snakemake does not see imported code,
     so a rule carries this in its params and reruns when one of them changes."""
     digest = hashlib.sha256()
     for module in modules:
@@ -80,10 +60,8 @@ def run_config(wildcards):
     return RUNS[wildcards.run]
 
 
-
-
 def evaluation_settings(*keys):
-    """The evaluation settings a rule uses, and only those: a change reruns just its users."""
+    """Only the evaluation settings that a job uses, so that a change reruns just its users."""
     return {key: config["evaluation"][key] for key in keys}
 
 

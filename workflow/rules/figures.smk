@@ -11,7 +11,7 @@ rule figure_reconstructions:
         "logs/figure/reconstructions.log",
     params:
         examples=config["figures"]["examples"],
-        code=source_hash(*FIGURE_CODE, "inference.py", "artifacts.py", "data.py"),
+        code=source_hash(*FIGURE_CODE, *MODEL_CODE),
     script:
         "../../scripts/figure_reconstructions.py"
 
@@ -28,7 +28,7 @@ rule figure_samples:
     params:
         examples=config["figures"]["examples"],
         evaluation=evaluation_settings("pixel_threshold", "validity_iou", "seed"),
-        code=source_hash(*FIGURE_CODE, "inference.py", "artifacts.py", "data.py", "evaluation/projection.py"),
+        code=source_hash(*FIGURE_CODE, *MODEL_CODE, "evaluation/projection.py", "evaluation/samples.py"),
     script:
         "../../scripts/figure_samples.py"
 
@@ -42,7 +42,7 @@ rule figure_traversals:
     log:
         "logs/figure/traversals.log",
     params:
-        code=source_hash(*FIGURE_CODE, "inference.py", "artifacts.py", "data.py"),
+        code=source_hash(*FIGURE_CODE, *MODEL_CODE),
     script:
         "../../scripts/figure_traversals.py"
 
@@ -56,7 +56,7 @@ rule figure_latent_scatter:
     log:
         "logs/figure/latent_scatter.log",
     params:
-        code=source_hash(*FIGURE_CODE, "inference.py", "artifacts.py", "data.py"),
+        code=source_hash(*FIGURE_CODE, *MODEL_CODE),
     script:
         "../../scripts/figure_latent_scatter.py"
 

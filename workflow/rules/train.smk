@@ -15,7 +15,7 @@ rule train:
         "benchmarks/train/{run}.tsv"
     params:
         config=run_config,
-        code=source_hash("data.py", "models.py", "losses.py", "train.py", "artifacts.py"),
+        code=source_hash("grid.py", "data.py", "models.py", "losses.py", "train.py", "checkpoint.py", "artifacts.py"),
         versions=versions("jax", "jaxlib", "flax", "optax"),
     threads: 1
     resources:
