@@ -1,7 +1,5 @@
 """Write the report's Experiments section from the tables (rule experiments)."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

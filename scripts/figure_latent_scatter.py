@@ -1,7 +1,5 @@
 """Test codes of the 2-d AE and VAE, coloured by each factor (rule figure_latent_scatter)."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

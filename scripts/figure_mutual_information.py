@@ -1,8 +1,6 @@
 """Mutual information between each latent and each factor for the example runs (rule
 figure_mutual_information)."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

@@ -1,7 +1,5 @@
 """R(sigma) against sigma, and distortion against rate, for every configuration (rule figure_rate)."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

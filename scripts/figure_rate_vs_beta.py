@@ -1,8 +1,6 @@
 """The VAE's KL rate, R(sigma) and active dimensions against beta, per latent size (rule
 figure_rate_vs_beta)."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

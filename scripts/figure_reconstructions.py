@@ -1,7 +1,5 @@
 """Test images next to their AE and VAE reconstructions (rule figure_reconstructions)."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

@@ -2,8 +2,6 @@
 green if its nearest render matches it (IoU >= the validity threshold), red if not (rule
 figure_samples). The samples are the first ones the evaluation scored."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

@@ -1,8 +1,6 @@
 """The headline figure (rule figure_summary): sample validity, reconstruction error, rate against
 distortion at one noise level, and MIG, against latent size for every model and beta."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

@@ -1,8 +1,6 @@
 """Training and validation loss per epoch, mean and range over seeds, one panel per model and
 beta (rule figure_training_curves)."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

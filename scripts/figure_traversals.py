@@ -2,8 +2,6 @@
 latent dimension from its 2nd to its 98th percentile over the test codes, the others held at
 their median."""
 
-import sys
-
 from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1

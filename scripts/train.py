@@ -5,10 +5,11 @@ import sys
 from shapestudy import cpus, jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
-# Before JAX starts its thread pool: one free core per declared thread, and the XLA flags for
-# the cores the job has (see cpus.py).
+# Before JAX starts: one free core per declared thread, the XLA flags for the cores the job has,
+# and compiled programs shared by the seeds of a configuration (see cpus.py).
 cores = cpus.claim_cores(snakemake.threads)
 cpus.configure_xla()
+cpus.compilation_cache(".snakemake/jax-cache")
 
 import time
 from pathlib import Path

@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 from workflow_util import make_project, snakemake, tiny_config
 
+from shapestudy import data
+from shapestudy.grid import FactorGrid
+
 
 def pytest_configure(config):
     # Tests that start a real single-node SLURM cluster (tests/slurm/cluster.sh; needs root and
@@ -26,3 +29,19 @@ def tiny_study(tmp_path_factory):
 def copy_study(tiny_study, tmp_path):
     """A private copy of the finished tiny study, with Snakemake's metadata and file times."""
     return Path(shutil.copytree(tiny_study, tmp_path / "study", symlinks=True))
+
+
+@pytest.fixture(scope="session")
+def shapes_splits(tmp_path_factory):
+    """(train, validation) images of a small real shapes dataset: `shapes_splits(canvas, size_max)`."""
+    made = {}
+
+    def splits(canvas: int, size_max: int):
+        if (canvas, size_max) not in made:
+            path = tmp_path_factory.mktemp("data") / "shapes.parquet"
+            grid = FactorGrid(canvas=canvas, size_min=4, size_max=size_max)
+            data.write_parquet(data.generate(grid, {"train": 0.8, "validation": 0.1, "test": 0.1}, 0), path)
+            made[canvas, size_max] = data.load(path, "train").images, data.load(path, "validation").images
+        return made[canvas, size_max]
+
+    return splits

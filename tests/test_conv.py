@@ -73,3 +73,19 @@ def test_the_step_loop_and_the_scan_draw_the_same_batches(splits, monkeypatch):
     looped = one_epoch()
     for a, b in zip(jax.tree.leaves(scanned), jax.tree.leaves(looped)):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_a_batch_split_into_passes_has_the_batch_gradient(splits, monkeypatch):
+    """A conv step splits a batch larger than STEP_CHUNK into passes; for the AE (no noise) the
+    update is that of the whole batch."""
+    config = train.TrainConfig("ae", "conv", latent_dim=4, seed=0, batch_size=64)
+    images = jnp.asarray(splits[0])
+
+    def one_epoch(chunk):
+        monkeypatch.setattr(train, "STEP_CHUNK", chunk)
+        state = train.create_state(config, images.shape[1:])
+        state, metrics = train.make_train_epoch(config)(state, images, jax.random.PRNGKey(7))
+        return jax.tree.leaves(state.params) + [metrics]
+
+    for a, b in zip(one_epoch(64), one_epoch(24)):  # 64 = 22 + 21 + 21 images
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

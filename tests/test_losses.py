@@ -1,6 +1,5 @@
 """Losses against their closed forms."""
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest

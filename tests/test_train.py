@@ -1,22 +1,15 @@
 """Training on real shapes: the loss falls, and a seed fixes the parameters."""
 
-import jax
-import numpy as np
 import pytest
 from flax import serialization
 
-from shapestudy import data, train
-from shapestudy.grid import FactorGrid
+from shapestudy import train
 from shapestudy.inference import encode, reconstruct
-
-FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 
 
 @pytest.fixture(scope="module")
-def splits(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "shapes.parquet"
-    data.write_parquet(data.generate(FactorGrid(canvas=16, size_min=4, size_max=8), FRACTIONS, 0), path)
-    return data.load(path, "train").images, data.load(path, "validation").images
+def splits(shapes_splits):
+    return shapes_splits(canvas=16, size_max=8)
 
 
 @pytest.mark.parametrize("model, beta", [("ae", 0.0), ("vae", 1.0)])

@@ -3,7 +3,6 @@
 import json
 
 import pandas as pd
-import pytest
 from workflow_util import planned_jobs, planned_outputs, snakemake, tiny_config, write_config
 
 

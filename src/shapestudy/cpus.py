@@ -16,9 +16,12 @@ onto a busy core). Call it before JAX starts its backend, and configure_xla afte
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import platform
 import tempfile
 from importlib import metadata
+from pathlib import Path
 
 _held: list[int] = []  # lock file descriptors, open for the life of the process
 
@@ -76,3 +79,18 @@ def claim_cores(count: int, lock_dir: str | None = None) -> set[int] | None:
     os.sched_setaffinity(0, claimed)
     _held.extend(fds)
     return set(claimed)
+
+
+def compilation_cache(directory: str | Path) -> Path:
+    """Keep JAX's compiled programs in `directory`, one folder per CPU model and feature set (XLA
+    compiles for the host's instruction set, and JAX's cache key does not name it): the seeds of a
+    configuration compile the same programs, so all but the first load them instead of compiling
+    (seconds per training job). JAX writes an entry only when absent and treats an unreadable one
+    as a miss. Set before JAX is imported; a directory already in the environment wins."""
+    cpuinfo = Path("/proc/cpuinfo")
+    text = cpuinfo.read_text() if cpuinfo.exists() else platform.processor()
+    lines = sorted({line for line in text.splitlines() if line.startswith(("model name", "flags"))})
+    folder = Path(directory) / hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(folder))
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    return Path(os.environ["JAX_COMPILATION_CACHE_DIR"])

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from shapestudy.grid import FACTORS, SHAPES, FactorGrid, shape_mask
+from shapestudy.grid import FACTORS, FactorGrid, shape_mask
 
 GENERATOR_VERSION = "1"
 METADATA_KEY = b"shapestudy"

@@ -73,18 +73,34 @@ def epoch_batches(rng, n_images: int, batch_size: int) -> jnp.ndarray:
 # scan (or any XLA loop) is 7-25x slower (JAX issue 12868, shared/notes/training-pitfalls.md), so the
 # other architectures run an epoch as a Python loop of jitted steps.
 SCAN_ARCHITECTURES = ("mlp",)
+# In the loop of jitted steps, a batch larger than this is split into passes of at most this many
+# images, each with its own noise key, whose gradients are averaged by size: the batch's gradient,
+# with the activations kept in cache (conv training at batch 512 about 25% faster on this CPU).
+STEP_CHUNK = 128
 
 
 def make_train_epoch(config: TrainConfig) -> Callable:
     """A function (state, images, rng) -> (state, mean metrics [loss, rec, kl]) over one epoch.
 
     The MLP runs the whole epoch as one jitted lax.scan; other architectures run one jitted call
-    per step. Both draw the same batches and noise from `rng`."""
+    per step, in passes of at most `STEP_CHUNK` images. Both draw the same batches from `rng`, and
+    the same noise up to a batch of `STEP_CHUNK`."""
+    grad_fn = jax.value_and_grad(loss_terms, has_aux=True)
 
-    def train_step(state, images, index, rng):
-        grad_fn = jax.value_and_grad(loss_terms, has_aux=True)
-        (loss, (rec, kl)), grads = grad_fn(state.params, state.apply_fn, images[index], rng, config)
-        return state.apply_gradients(grads=grads), jnp.stack([loss, rec, kl])
+    def train_step(state, images, index, rng, chunk=None):
+        passes = 1 if chunk is None else -(-index.shape[0] // chunk)
+        if passes == 1:
+            (loss, (rec, kl)), grads = grad_fn(state.params, state.apply_fn, images[index], rng, config)
+            return state.apply_gradients(grads=grads), jnp.stack([loss, rec, kl])
+        metrics, grads = 0.0, None
+        for p, part in enumerate(jnp.array_split(index, passes)):
+            part_rng = jax.random.fold_in(rng, p)
+            (loss, (rec, kl)), g = grad_fn(state.params, state.apply_fn, images[part], part_rng, config)
+            weight = part.shape[0] / index.shape[0]
+            g = jax.tree.map(lambda t: weight * t, g)
+            grads = g if grads is None else jax.tree.map(jnp.add, grads, g)
+            metrics = metrics + weight * jnp.stack([loss, rec, kl])
+        return state.apply_gradients(grads=grads), metrics
 
     def epoch_plan(rng, n_images):
         order_rng, noise_rng = jax.random.split(rng)
@@ -105,7 +121,9 @@ def make_train_epoch(config: TrainConfig) -> Callable:
 
     plan = jax.jit(epoch_plan, static_argnums=1)
     # The step index is a traced argument: one compilation serves every step.
-    step = jax.jit(lambda state, images, batches, rngs, i: train_step(state, images, batches[i], rngs[i]))
+    step = jax.jit(
+        lambda state, images, batches, rngs, i: train_step(state, images, batches[i], rngs[i], STEP_CHUNK)
+    )
 
     def train_epoch(state, images, rng):
         batches, step_rngs = plan(rng, images.shape[0])
