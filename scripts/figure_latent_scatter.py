@@ -27,7 +27,7 @@ for row, (model, params, config) in enumerate(runs):
         if discrete:
             handles = [plt.Line2D([], [], ls="", marker="o", ms=3, color=colours(i), label=s)
                        for i, s in enumerate(test.grid.shapes)]
-            axis.legend(handles=handles, frameon=False, loc="best", handletextpad=0.1)
+            axis.legend(handles=handles, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), handletextpad=0.1)
         else:
             figure.colorbar(points, ax=axis, label=f"{name} (pixels)", shrink=0.9)
         axis.set_xlabel("z1")

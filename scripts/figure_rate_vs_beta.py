@@ -28,8 +28,11 @@ for axis, (score, label) in zip(axes, panels):
     if score != "active_dimensions" and len(vae):
         plotting.entropy_line(axis, vae["entropy_bits_mean"].iloc[0])
     axis.set(xscale="log", xlabel="β", ylabel=label)
+    axis.set_xticks(sorted(vae["beta"].unique()), [f"{b:g}" for b in sorted(vae["beta"].unique())])
+    axis.minorticks_off()
 if vae.empty:
     for axis in axes:
         axis.text(0.5, 0.5, "no VAE in the sweep", ha="center", va="center", transform=axis.transAxes)
-axes[-1].legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+handles, labels = axes[0].get_legend_handles_labels()
+axes[-1].legend(handles, labels, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

@@ -17,8 +17,11 @@ test = data.load(snakemake.input.data).subset("test")
 runs = artifacts.load_models(snakemake.input.params, snakemake.input.records)
 dims = max(config.latent_dim for _, _, config in runs)
 width = plotting.PAGE_WIDTH / 2 * len(runs)
+# A wide empty column between the panels leaves room for the second panel's row labels.
+ratios = ([1] * STEPS + [2.5]) * (len(runs) - 1) + [1] * STEPS
 figure, axes = plt.subplots(
-    dims, (STEPS + 1) * len(runs) - 1, figsize=(width, width / ((STEPS + 1) * len(runs)) * dims * 1.1), squeeze=False
+    dims, len(ratios), figsize=(width, width / sum(ratios) * dims * 1.1), squeeze=False,
+    gridspec_kw={"width_ratios": ratios},
 )
 for panel, (model, params, config) in enumerate(runs):
     codes, _ = encode(model, params, test.images)
