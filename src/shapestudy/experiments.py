@@ -99,18 +99,28 @@ def samples_finding(table: pd.DataFrame) -> str:
     if ae.empty or vae.empty:
         return "Sample quality. The sweep lacks an AE or a VAE; the comparison needs both."
     best_ae, best_vae = ae.sort_values("validity_mean").iloc[-1], vae.sort_values("validity_mean").iloc[-1]
-    claim_holds = vae["validity_mean"].max() > ae["validity_mean"].max() and vae["validity_mean"].median() > ae["validity_mean"].median()
-    verdict = (
-        "The data agree with the report's claim that VAE prior samples are valid shapes more often than AE prior samples"
-        if claim_holds
-        else "The data do not support the report's claim that VAE prior samples are valid more often than AE prior samples"
-    )
+    sizes = sorted(set(ae["latent_dim"]) & set(vae["latent_dim"]))
+    per_size = {
+        d: (ae[ae["latent_dim"] == d]["validity_mean"].iloc[0], vae[vae["latent_dim"] == d]["validity_mean"].max())
+        for d in sizes
+    }
+    vae_wins = [d for d, (a, v) in per_size.items() if v > a]
+    if len(vae_wins) == len(sizes):
+        verdict = "The data agree with the report's claim that VAE prior samples are valid shapes more often than AE prior samples, at every latent size"
+    elif vae_wins:
+        verdict = (
+            f"The data support the report's claim that VAE prior samples are valid more often than AE prior samples "
+            f"only at latent sizes {', '.join(map(str, vae_wins))} of {', '.join(map(str, sizes))}"
+        )
+    else:
+        verdict = "The data do not support the report's claim that VAE prior samples are valid more often than AE prior samples, at any latent size"
+    comparison = "; ".join(f"latent {d}: AE {pct(a)} vs best VAE {pct(v)}" for d, (a, v) in per_size.items())
     text = (
-        f"Sample quality. {verdict}: decoded N(0, I) samples are valid (IoU ≥ {table['iou_threshold'].iloc[0]:g} with their "
-        f"nearest render) for {pct(ae['validity_mean'].min())}–{pct(ae['validity_mean'].max())} of AE samples "
-        f"(best {label(best_ae)}) and {pct(vae['validity_mean'].min())}–{pct(vae['validity_mean'].max())} of VAE samples "
-        f"(best {label(best_vae)}, covering {pct(best_vae['coverage_mean'])} of M against {pct(best_vae['coverage_true_mean'])} "
-        f"for as many true samples; {pct(best_vae['novelty_mean'])} of its valid samples are test tuples never seen in training)."
+        f"Sample quality. {verdict} ({comparison}). A sample counts as valid when its IoU with the nearest render is "
+        f"at least {table['iou_threshold'].iloc[0]:g}. The best VAE, {label(best_vae)}, covers {pct(best_vae['coverage_mean'])} "
+        f"of M against {pct(best_vae['coverage_true_mean'])} for as many true samples, and "
+        f"{pct(best_vae['novelty_mean'])} of its valid samples are test tuples never seen in training; the best AE is "
+        f"{label(best_ae)} with {pct(best_ae['validity_mean'])}."
     )
     if len(fitted):
         best_fit = fitted.sort_values("validity_mean").iloc[-1]
@@ -159,7 +169,7 @@ def latents_finding(table: pd.DataFrame, n_factors: int) -> str:
     verdict = (
         f"{int(exact.sum())} of {len(at)} such models encode the factors one per dimension (MIG > 0.5 and every R² > 0.9)"
         if exact.any()
-        else "No such model encodes the factors one per dimension (MIG > 0.5 with every R² > 0.9)"
+        else "no such model encodes the factors one per dimension (MIG > 0.5 with every R² > 0.9)"
     )
     return (
         f"Latent meaning. With as many latent dimensions as factors ({n_factors}), {verdict}. {'; '.join(parts)}. "
