@@ -5,6 +5,7 @@ machine's own matmul limit, and what a whole study costs beyond its training mat
     .venv/bin/python benchmarks/run.py --study run      # also runs the default study, then a no-op
                                                         # rerun, into benchmarks/out/study (10-20 min more)
     .venv/bin/python benchmarks/run.py --study PATH     # reads a finished run in PATH instead
+    .venv/bin/python benchmarks/run.py --reuse-throughput [--study run]   # keep the last throughput figures
 
 Not a pass/fail test: it writes benchmarks/RESULTS.md (the ratios against the targets, the raw
 figures and the machine) and benchmarks/out/results.json. A block between the `analysis` markers
@@ -314,21 +315,36 @@ class JobMonitor(threading.Thread):
 
 
 def snakemake_command(directory: Path, cores: int) -> list[str]:
-    return [str(Path(sys.executable).parent / "snakemake"), "-s", str(ROOT / "Snakefile"), "-d", str(directory),
-            "--configfile", str(directory / "config.yaml"), "--cores", str(cores), "--quiet"]
+    """Snakemake on the project checkout in `directory`, or on this checkout's workflow with
+    `directory` as its working directory when it holds results only."""
+    command = [str(Path(sys.executable).parent / "snakemake"), "--cores", str(cores), "--quiet"]
+    if not (directory / "Snakefile").exists():
+        command += ["-s", str(ROOT / "Snakefile"), "-d", str(directory)]
+    return command
+
+
+PROJECT_FILES = ["Snakefile", "config.yaml", "workflow", "scripts", "src", "profiles"]
 
 
 def run_study(directory: Path, cores: int, log) -> dict:
-    """Run the default study from scratch in `directory`, then once more (nothing to do)."""
+    """Copy the project (workflow, scripts, package, default config) into `directory`, run the
+    default study there from scratch, then once more (nothing to do)."""
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    shutil.copy(ROOT / "config.yaml", directory / "config.yaml")
-    timings = {"cores": cores, "loadavg_before": os.getloadavg()}
-    for name in ("full", "noop"):
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, directory / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif source.exists():
+            shutil.copy2(source, directory / name)
+    timings = {"cores": cores, "started": datetime.datetime.now().isoformat(timespec="seconds"),
+               "loadavg_before": os.getloadavg()}
+    for name in ("full", "noop", "noop2", "noop3"):  # the no-op figure is the median of three
         log(f"  snakemake --cores {cores} ({name} run) in {directory}")
         start = time.perf_counter()
-        process = subprocess.Popen(snakemake_command(directory, cores), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=CHILD_ENV)
+        process = subprocess.Popen(snakemake_command(directory, cores), cwd=directory, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, env=CHILD_ENV)
         monitor = JobMonitor(process.pid)
         monitor.start()
         output = process.communicate()[0].decode(errors="replace")
@@ -338,6 +354,10 @@ def run_study(directory: Path, cores: int, log) -> dict:
         timings[f"{name}_jobs"] = monitor.by_kind()
         if process.returncode != 0:
             raise RuntimeError(f"snakemake failed ({name} run):\n{output[-3000:]}")
+    timings["noop_runs"] = [timings.pop(f"{n}_seconds") for n in ("noop", "noop2", "noop3")]
+    timings["noop_seconds"] = median(timings["noop_runs"])
+    for n in ("noop2", "noop3"):
+        timings.pop(f"{n}_jobs")
     timings["loadavg_after"] = os.getloadavg()
     (directory / "timings.json").write_text(json.dumps(timings, indent=2))
     return timings
@@ -359,11 +379,11 @@ def read_timings(directory: Path, cores: int, log) -> dict:
             timings["full_seconds"] = (max(span) - min(span)).total_seconds() if span else None
             timings["full_source"] = str(path)
             break
-    dry = subprocess.run(snakemake_command(directory, cores)[:-1] + ["-n"], capture_output=True, text=True, env=CHILD_ENV)
+    dry = subprocess.run([a for a in snakemake_command(directory, cores) if a != "--quiet"] + ["-n"], cwd=directory, capture_output=True, text=True, env=CHILD_ENV)
     if "Nothing to be done" in dry.stdout + dry.stderr:
         log(f"  timing a no-op rerun in {directory}")
         start = time.perf_counter()
-        subprocess.run(snakemake_command(directory, cores), check=True, capture_output=True, env=CHILD_ENV)
+        subprocess.run(snakemake_command(directory, cores), cwd=directory, check=True, capture_output=True, env=CHILD_ENV)
         timings["noop_seconds"] = time.perf_counter() - start
     return timings
 
@@ -375,7 +395,7 @@ def study_records(directory: Path) -> list[dict]:
     for record_path in sorted((directory / "results" / "models").glob("*/record.json")):
         record = json.loads(record_path.read_text())
         run = record_path.parent.name
-        row = {"run": run, "config": record["config"], "resumed": record.get("resumed_from_epoch") is not None}
+        row = {"run": run, "config": record["config"], "resumed": bool(record.get("resumed_from_epoch"))}
         tsv = directory / "benchmarks" / "train" / f"{run}.tsv"
         if tsv.exists():
             header, values = tsv.read_text().splitlines()[:2]
@@ -435,8 +455,9 @@ def report(results: dict, kept_analysis: str) -> str:
     lines = [
         "# Training speed: the project against PyTorch eager and the machine's limits",
         "",
-        f"Written by `{results['command']}` on {m['date']}. Regenerate with the same command; the",
-        "analysis block below is kept. Method, FLOP counting and options: see the docstring of",
+        f"Throughput measured by `{results['command']}` on {m['date']}; the study's figures come from",
+        "the run named in its section. Regenerate with `.venv/bin/python benchmarks/run.py --study run`;",
+        "the analysis block below is kept. Method, FLOP counting and options: see the docstring of",
         "benchmarks/run.py.",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores (affinity {m['affinity']}), {m['simd']}, "
@@ -496,7 +517,9 @@ def report(results: dict, kept_analysis: str) -> str:
         lines += ["## The default study", ""]
         t = study["timings"]
         lines += [
-            f"Directory {study['directory']}; {len(jobs)} training jobs, {sum(j['images'] for j in jobs):,} training images "
+            f"Directory {study['directory']}" + (f", run from {t['started']}" if t.get("started") else "")
+            + (f", load average {t['loadavg_before'][0]:.2f} before and {t['loadavg_after'][0]:.2f} after"
+               if t.get("loadavg_after") else "") + f"; {len(jobs)} training jobs, {sum(j['images'] for j in jobs):,} training images "
             f"in all. Pure training math = images / the JAX throughput measured above for the same arch, model and "
             f"batch (one process, all cores): {fmt(study['math_seconds'], 1)} s.",
             "",
@@ -505,8 +528,18 @@ def report(results: dict, kept_analysis: str) -> str:
             f"| full run, `snakemake --cores {t.get('cores')}` | {fmt(t.get('full_seconds'), 1)} |",
             f"| pure training math | {fmt(study['math_seconds'], 1)} |",
             f"| no-op rerun | {fmt(t.get('noop_seconds'), 2)} |",
-            "",
         ]
+        kinds = t.get("full_jobs") or {}
+        if kinds and t.get("cores"):
+            lanes = {k: v["total_seconds"] / t["cores"] for k, v in kinds.items() if k != "snakemake (scheduler)"}
+            lines += [
+                f"| all jobs' lifetimes / {t['cores']} cores | {fmt(sum(lanes.values()), 1)} |",
+                f"| training jobs' lifetimes / {t['cores']} cores | {fmt(lanes.get('train'), 1)} "
+                f"({fmt(lanes.get('train', 0) / study['math_seconds'] if study['math_seconds'] else None, 2)} x the math) |",
+                f"| evaluation jobs' lifetimes / {t['cores']} cores | "
+                f"{fmt(sum(v for k, v in lanes.items() if k.startswith('evaluate')), 1)} |",
+            ]
+        lines.append("")
         per = study["per_job"]
         lines += [
             "Per training job (median over jobs; from results/models/*/record.json and benchmarks/train/*.tsv):",
@@ -533,23 +566,9 @@ def report(results: dict, kept_analysis: str) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=5, help="timed rounds after the warm-up (default 5)")
-    parser.add_argument("--conv-images", type=int, default=4096, help="training images per conv epoch (default 4096)")
-    parser.add_argument("--study", default=None,
-                        help="'run': run the default study into benchmarks/out/study and time it and a no-op "
-                             "rerun; a directory: read a finished run there; default: read benchmarks/out/study if present")
-    parser.add_argument("--cores", type=int, default=2, help="snakemake --cores for the study (default 2)")
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--no-one-core", action="store_true", help="skip the measurement on one core")
-    parser.add_argument("--throughput-only", type=Path, help=argparse.SUPPRESS)  # the one-core subprocess
-    args = parser.parse_args(argv)
-    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-    if torch is not None:
-        torch.set_num_threads(len(os.sched_getaffinity(0)))
-
-    results = {"command": " ".join(["benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
+def measure(args, log) -> dict | None:
+    """Throughput of both frameworks and the matmul, on all cores and (in a subprocess) on one."""
+    results = {"command": " ".join(["benchmarks/run.py", *sys.argv[1:]]),
                "machine": machine(), "conv_images": args.conv_images}
     config = study_config.load(ROOT / "config.yaml")
     log("throughput (JAX vs PyTorch, interleaved) and matmul")
@@ -557,7 +576,7 @@ def main(argv=None):
     rows, matmul_gflops = throughput(images, args.repeats, args.conv_images, log)
     if args.throughput_only:
         args.throughput_only.write_text(json.dumps({"throughput": rows, "matmul_gflops": matmul_gflops}, default=str))
-        return
+        return None
     results.update(throughput=rows, matmul_gflops=matmul_gflops, loadavg_after_throughput=os.getloadavg())
     if not args.no_one_core:
         core = min(os.sched_getaffinity(0))
@@ -568,18 +587,53 @@ def main(argv=None):
                         "--throughput-only", str(path)], env={**CHILD_ENV, "BENCHMARK_CORE": str(core)}, check=True)
         one = json.loads(path.read_text())
         results.update(throughput_one_core=one["throughput"], matmul_gflops_one_core=one["matmul_gflops"])
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5, help="timed rounds after the warm-up (default 5)")
+    parser.add_argument("--conv-images", type=int, default=4096, help="training images per conv epoch (default 4096)")
+    parser.add_argument("--study", default=None,
+                        help="'run': run the default study into benchmarks/out/study and time it and a no-op "
+                             "rerun; a directory: read a finished run there; default: read benchmarks/out/study if present")
+    parser.add_argument("--cores", type=int, default=2, help="snakemake --cores for the study (default 2)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--no-one-core", action="store_true", help="skip the measurement on one core")
+    parser.add_argument("--reuse-throughput", action="store_true",
+                        help="take the throughput figures from the last run (benchmarks/out/results.json) instead of "
+                             "measuring them; with no --study, this only rewrites RESULTS.md")
+    parser.add_argument("--throughput-only", type=Path, help=argparse.SUPPRESS)  # the one-core subprocess
+    args = parser.parse_args(argv)
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    if torch is not None:
+        torch.set_num_threads(len(os.sched_getaffinity(0)))
+
+    if args.reuse_throughput:
+        results = json.loads((OUT / "results.json").read_text())
+        results.pop("study", None), results.pop("study_error", None)
+    else:
+        results = measure(args, log)
+        if results is None:  # the one-core subprocess
+            return
+    rows = results["throughput"]
     by = {(r["arch"], r["model"], r["batch"]): r for r in rows}
 
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))  # kept if the study fails
     study_dir = OUT / "study" if args.study in (None, "run") else Path(args.study).resolve()
-    if args.study == "run":
-        log("the default study")
-        timings = run_study(study_dir, args.cores, log)
-    elif (study_dir / "results" / "models").exists():
-        timings = read_timings(study_dir, args.cores, log)
-    else:
-        timings = None
+    timings = None
+    try:
+        if args.study == "run":
+            log("the default study")
+            timings = run_study(study_dir, args.cores, log)
+        elif (study_dir / "results" / "models").exists():
+            timings = read_timings(study_dir, args.cores, log)
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        log(f"the study could not be timed: {error}")
+        results["study_error"] = str(error).splitlines()[0]
     if timings is not None:
-        jobs = [j for j in study_records(study_dir) if not j["resumed"]]
+        jobs = [j for j in study_records(study_dir) if not j["resumed"]]  # a resumed job's record mixes two processes
         math_s = 0.0
         for j in jobs:
             c = j["config"]
@@ -596,7 +650,7 @@ def main(argv=None):
     conv = [r for r in rows if r["arch"] == "conv"]
     targets = {
         "mlp_vs_torch": min((r["ratio"] for r in mlp if r["ratio"]), default=None),
-        "mlp_gflops_vs_matmul": max(r["jax_gflops"] for r in mlp) / median(matmul_gflops),
+        "mlp_gflops_vs_matmul": max(r["jax_gflops"] for r in mlp) / median(results["matmul_gflops"]),
         "conv_vs_torch": min((r["ratio"] for r in conv if r["ratio"]), default=None),
     }
     if "study" in results:

@@ -128,6 +128,11 @@ if scatter_runs_ids():
     FIGURES.append("latent_scatter")
 
 
+def figure_captions():
+    """The caption files of the figures, wherever the working directory is (-d)."""
+    return expand(str(Path(workflow.basedir) / "workflow" / "report" / "{figure}.rst"), figure=FIGURES)
+
+
 def final_outputs():
     return [
         *expand("results/tables/{table}.{ext}", table=TABLE_TITLES, ext=["csv", "md", "tex"]),

@@ -2,7 +2,7 @@ rule experiments:
     input:
         tables=expand("results/tables/{table}.csv", table=TABLE_TITLES),
         figures=expand("results/figures/{figure}.png", figure=FIGURES),
-        captions=expand("workflow/report/{figure}.rst", figure=FIGURES),
+        captions=figure_captions(),
     output:
         md="results/report/experiments.md",
         tex="results/report/experiments.tex",
