@@ -7,25 +7,21 @@ from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
-import numpy as np
-
 from shapestudy import artifacts, data, tables
-from shapestudy.evaluation.samples import fit_gaussian, manifold_scores, prdc, sample_gaussian
+from shapestudy.evaluation.samples import draw_latents, manifold_scores, prdc
 from shapestudy.inference import decode, encode
 
 settings = snakemake.params.evaluation
 everything = data.load(snakemake.input.data)
 model, params, config = artifacts.load_model(snakemake.input.params, snakemake.input.record)
 n = settings["samples"]
-latents = {"prior": np.random.default_rng(settings["seed"]).standard_normal((n, config.latent_dim))}
-if not config.variational:
-    codes, _ = encode(model, params, everything.subset("train").images)
-    latents["fitted_gaussian"] = sample_gaussian(settings["seed"] + 1, *fit_gaussian(codes), n)
+training_codes = None if config.variational else encode(model, params, everything.subset("train").images)[0]
+latents = draw_latents(n, config.latent_dim, settings["seed"], training_codes)
 
 test_images = everything.subset("test").images
 rows = []
 for sampler, z in latents.items():
-    samples = decode(model, params, z.astype(np.float32), config.reconstruction)
+    samples = decode(model, params, z, config.reconstruction)
     result = manifold_scores(
         samples,
         everything.images,

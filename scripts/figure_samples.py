@@ -9,11 +9,10 @@ jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one l
 import json
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from shapestudy import artifacts, data, plotting
 from shapestudy.evaluation.projection import iou, project
-from shapestudy.evaluation.samples import fit_gaussian, sample_gaussian
+from shapestudy.evaluation.samples import draw_latents
 from shapestudy.inference import decode, encode
 
 settings = snakemake.params.evaluation
@@ -26,12 +25,10 @@ for (model, params, config), score_path in zip(
     artifacts.load_models(snakemake.input.params, snakemake.input.records), snakemake.input.scores
 ):
     validity = {row["settings"]["sampler"]: row["scores"]["validity"] for row in json.load(open(score_path))["rows"]}
-    latents = {"prior": np.random.default_rng(settings["seed"]).standard_normal((n, config.latent_dim))}
-    if not config.variational:
-        codes, _ = encode(model, params, everything.subset("train").images)
-        latents["fitted_gaussian"] = sample_gaussian(settings["seed"] + 1, *fit_gaussian(codes), n)
+    training_codes = None if config.variational else encode(model, params, everything.subset("train").images)[0]
+    latents = draw_latents(n, config.latent_dim, settings["seed"], training_codes)
     for sampler, z in latents.items():
-        samples = decode(model, params, z.astype(np.float32), config.reconstruction)
+        samples = decode(model, params, z, config.reconstruction)
         index, _ = project(samples, renders)
         valid = iou(samples, renders[index], settings["pixel_threshold"]) >= settings["validity_iou"]
         source = "N(0, I)" if sampler == "prior" else "fitted Gaussian"

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from shapestudy.data import Dataset, FactorGrid, assign_splits, enumerate_factors, render
-from shapestudy.evaluation.samples import fit_gaussian, manifold_scores, prdc, sample_gaussian
+from shapestudy.evaluation.samples import draw_latents, fit_gaussian, manifold_scores, prdc, sample_gaussian
 
 # Sizes from 4: at size 3 a circle renders as a square, so tuples would share images.
 SMALL = FactorGrid(canvas=16, size_min=4, size_max=7)
@@ -120,3 +120,12 @@ def test_fitted_gaussian_reproduces_its_codes():
     again = sample_gaussian(np.random.default_rng(4), mean, cov, 20000)
     np.testing.assert_array_equal(drawn, again)
     assert fit_gaussian(codes[:, :1])[1].shape == (1, 1)
+
+
+def test_a_figure_draws_the_first_latents_the_evaluation_scored():
+    codes = np.random.default_rng(3).normal(size=(200, 4)) * [1, 2, 3, 4]
+    scored = draw_latents(10_000, 4, seed=7, training_codes=codes)
+    shown = draw_latents(8, 4, seed=7, training_codes=codes)
+    for sampler in ("prior", "fitted_gaussian"):
+        np.testing.assert_array_equal(shown[sampler], scored[sampler][:8])
+    assert set(draw_latents(8, 4, seed=7)) == {"prior"}

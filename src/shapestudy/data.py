@@ -183,4 +183,4 @@ def load(path: str, split: str | None = None) -> Dataset:
     images = image_column.values.to_numpy(zero_copy_only=False).reshape(-1, canvas, canvas)
     factors = table.select(["shape", "size", "x", "y", "split"]).to_pandas()
     factors["shape"] = factors["shape"].astype(pd.CategoricalDtype(metadata["shapes"]))
-    return Dataset((images / 255).astype(np.float32), factors, metadata)
+    return Dataset(images.astype(np.float32) / np.float32(255), factors, metadata)

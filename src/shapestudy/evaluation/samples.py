@@ -124,3 +124,13 @@ def sample_gaussian(rng_or_seed, mean, cov, n: int) -> np.ndarray:
     """n float32 draws from N(mean, cov); rng_or_seed is a numpy Generator or an int seed."""
     rng = np.random.default_rng(rng_or_seed)
     return rng.multivariate_normal(np.asarray(mean), np.asarray(cov), size=n).astype(np.float32)
+
+
+def draw_latents(n: int, latent_dim: int, seed: int, training_codes=None) -> dict[str, np.ndarray]:
+    """The latents a model's samples are decoded from, by sampler: "prior" N(0, I) from `seed`,
+    and with `training_codes` (the AE baseline) "fitted_gaussian" from seed + 1. The first k of n
+    draws equal the k draws asked for alone, so a figure shows the evaluation's first samples."""
+    latents = {"prior": np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)}
+    if training_codes is not None:
+        latents["fitted_gaussian"] = sample_gaussian(seed + 1, *fit_gaussian(training_codes), n)
+    return latents
