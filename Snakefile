@@ -14,7 +14,7 @@ include: "workflow/rules/common.smk"
 
 
 wildcard_constraints:
-    run="|".join(RUNS),
+    point="|".join(re.escape(point) for point in POINTS),
     table="|".join(TABLE_TITLES),
 
 

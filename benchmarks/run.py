@@ -389,29 +389,33 @@ def read_timings(directory: Path, cores: int, log) -> dict:
 
 
 def study_records(directory: Path) -> list[dict]:
-    """One row per training job from the files the workflow writes: the run record and
-    Snakemake's benchmark file."""
-    rows = []
+    """One row per training job (a point of the sweep: its seeds, trained one after the other)
+    from the files the workflow writes: the run records and Snakemake's benchmark file."""
+    by_point = {}
     for record_path in sorted((directory / "results" / "models").glob("*/record.json")):
-        record = json.loads(record_path.read_text())
-        run = record_path.parent.name
-        row = {"run": run, "config": record["config"], "resumed": bool(record.get("resumed_from_epoch"))}
-        tsv = directory / "benchmarks" / "train" / f"{run}.tsv"
+        point = record_path.parent.name.rsplit("-", 1)[0]  # the run's folder without -s{seed}
+        by_point.setdefault(point, []).append(json.loads(record_path.read_text()))
+    rows = []
+    for point, records in by_point.items():
+        config = records[0]["config"]
+        row = {"point": point, "seeds": len(records), "config": config,
+               "resumed": any(r.get("resumed_from_epoch") for r in records)}
+        tsv = directory / "benchmarks" / "train" / f"{point}.tsv"
         if tsv.exists():
             header, values = tsv.read_text().splitlines()[:2]
             bench = dict(zip(header.split("\t"), values.split("\t")))
             row["job_s"], row["max_rss_mb"] = float(bench["s"]), float(bench["max_rss"])
-        epochs = record["config"]["epochs"]
-        images_per_epoch = (record["train_images"] // record["config"]["batch_size"]) * record["config"]["batch_size"]
-        steady_epoch = (record["training_seconds"] - record["first_epoch_seconds"]) / max(epochs - 1, 1)
-        row.update(
-            images=epochs * images_per_epoch,
-            script_s=record["wall_seconds"],
-            training_s=record["training_seconds"],
-            compile_s=record["first_epoch_seconds"] - steady_epoch,
-            job_images_per_s=record["images_per_second"],
-        )
-        row["math_s"] = row["images"] / row["job_images_per_s"]
+        images = training = compile_s = math = 0.0
+        for record in records:
+            epochs, batch = record["config"]["epochs"], record["config"]["batch_size"]
+            run_images = epochs * (record["train_images"] // batch) * batch
+            steady_epoch = (record["training_seconds"] - record["first_epoch_seconds"]) / max(epochs - 1, 1)
+            images += run_images
+            training += record["training_seconds"]
+            compile_s += record["first_epoch_seconds"] - steady_epoch
+            math += run_images / record["images_per_second"]
+        row.update(images=int(images), script_s=sum(r["wall_seconds"] for r in records), training_s=training,
+                   compile_s=compile_s, math_s=math, job_images_per_s=images / training)
         rows.append(row)
     return rows
 
@@ -519,7 +523,7 @@ def report(results: dict, kept_analysis: str) -> str:
         lines += [
             f"Directory {study['directory']}" + (f", run from {t['started']}" if t.get("started") else "")
             + (f", load average {t['loadavg_before'][0]:.2f} before and {t['loadavg_after'][0]:.2f} after"
-               if t.get("loadavg_after") else "") + f"; {len(jobs)} training jobs, {sum(j['images'] for j in jobs):,} training images "
+               if t.get("loadavg_after") else "") + f"; {len(jobs)} training jobs ({sum(j['seeds'] for j in jobs)} seeds), {sum(j['images'] for j in jobs):,} training images "
             f"in all. Pure training math = images / the JAX throughput measured above for the same arch, model and "
             f"batch (one process, all cores): {fmt(study['math_seconds'], 1)} s.",
             "",
@@ -542,9 +546,10 @@ def report(results: dict, kept_analysis: str) -> str:
         lines.append("")
         per = study["per_job"]
         lines += [
-            "Per training job (median over jobs; from results/models/*/record.json and benchmarks/train/*.tsv):",
+            f"Per training job (one per point of the sweep, {median([j['seeds'] for j in jobs]):.0f} seeds each; median over jobs; "
+            "from results/models/*/record.json and benchmarks/train/*.tsv):",
             "",
-            "| job wall (Snakemake benchmark) | script after imports | training epochs | of which compile (first epoch - steady epoch) | pure math in the job | overhead (job wall - pure math) | process start, imports, Snakemake (job wall - script) | data load, state, outputs (script - epochs) | job images/s | peak RSS (MB) |",
+            "| job wall (Snakemake benchmark) | the seeds' trainings | their epochs | of which compile (first epoch - steady epoch) | pure math in the job | overhead (job wall - pure math) | process start, imports, data load, Snakemake (job wall - trainings) | state, checkpoints, outputs (trainings - epochs) | job images/s | peak RSS (MB) |",
             "|---|---|---|---|---|---|---|---|---|---|",
             "| " + " | ".join(fmt(per.get(k), *spec) for k, spec in [
                 ("job_s", (1,)), ("script_s", (1,)), ("training_s", (1,)), ("compile_s", (2,)), ("math_s", (1,)),

@@ -1,5 +1,5 @@
-"""Reconstruction scores and factor recovery of one trained run on the test split (rule
-evaluate_reconstruction)."""
+"""Reconstruction scores and factor recovery on the test split of each trained seed of a point
+(rule evaluate_reconstruction)."""
 
 import sys
 
@@ -14,10 +14,12 @@ from shapestudy.inference import reconstruct
 
 everything = data.load(snakemake.input.data)
 test = everything.subset("test")
-model, params, config = artifacts.load_model(snakemake.input.params, snakemake.input.record)
-reconstructions = reconstruct(model, params, test.images, config.reconstruction)
-result = reconstruction_scores(test.images, reconstructions, snakemake.params.pixel_threshold)
-result.update(factor_recovery(reconstructions, test.factor_codes(), everything.images, everything.factor_codes()))
-row = tables.score_row(result, ["pixel_threshold", "n_images"])
-tables.write_scores(snakemake.output[0], snakemake.wildcards.run, vars(config), [row])
-print(row, file=sys.stderr)
+sections = []
+for run, model, params, config in artifacts.trained_runs(snakemake.input.params, snakemake.input.records):
+    reconstructions = reconstruct(model, params, test.images, config.reconstruction)
+    result = reconstruction_scores(test.images, reconstructions, snakemake.params.pixel_threshold)
+    result.update(factor_recovery(reconstructions, test.factor_codes(), everything.images, everything.factor_codes()))
+    row = tables.score_row(result, ["pixel_threshold", "n_images"])
+    sections.append(tables.run_scores(run, vars(config), [row]))
+    print(run, row, file=sys.stderr)
+tables.write_scores(snakemake.output[0], snakemake.wildcards.point, sections)

@@ -5,15 +5,13 @@ from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
-import json
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from shapestudy import plotting
+from shapestudy import plotting, tables
 from shapestudy.grid import FACTORS
 
-scores = [json.load(open(path)) for path in snakemake.input]
+scores = [tables.run_section(snakemake.input, run) for run in snakemake.params.runs]
 matrices = [np.array(score["mutual_information_bits"]) for score in scores]
 top = max(m.max() for m in matrices)
 figure, axes = plt.subplots(1, len(scores), figsize=(plotting.COLUMN_WIDTH * len(scores) / 1.6, 2.4),

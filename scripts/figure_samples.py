@@ -6,11 +6,9 @@ from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
-import json
-
 import matplotlib.pyplot as plt
 
-from shapestudy import artifacts, data, plotting
+from shapestudy import artifacts, data, plotting, tables
 from shapestudy.evaluation.projection import iou, project
 from shapestudy.evaluation.samples import draw_latents
 from shapestudy.inference import decode, encode
@@ -21,10 +19,11 @@ everything = data.load(snakemake.input.data)
 renders = everything.images.reshape(len(everything.images), -1)
 
 rows = []
-for (model, params, config), score_path in zip(
-    artifacts.load_models(snakemake.input.params, snakemake.input.records), snakemake.input.scores
+for (model, params, config), run in zip(
+    artifacts.load_models(snakemake.input.params, snakemake.input.records), snakemake.params.runs
 ):
-    validity = {row["settings"]["sampler"]: row["scores"]["validity"] for row in json.load(open(score_path))["rows"]}
+    section = tables.run_section(snakemake.input.scores, run)
+    validity = {row["settings"]["sampler"]: row["scores"]["validity"] for row in section["rows"]}
     training_codes = None if config.variational else encode(model, params, everything.subset("train").images)[0]
     latents = draw_latents(n, config.latent_dim, settings["seed"], training_codes)
     for sampler, z in latents.items():

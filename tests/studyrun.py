@@ -24,8 +24,8 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 PROJECT_PARTS = ("Snakefile", "config.yaml", "workflow", "scripts", "src", "profiles")
 EPOCHS = 80  # enough for a kill between the first checkpoint (epoch 5) and the end
 TABLE_FILES = [f"results/tables/reconstruction.{ext}" for ext in ("csv", "md", "tex")]
-AE_RUN = "ae-mlp-z2-s0"
-VAE_RUN = "vae-mlp-z2-b1-s0"
+AE_POINT, VAE_POINT = "ae-mlp-z2", "vae-mlp-z2-b1"  # one job trains (evaluates) each
+AE_RUN, VAE_RUN = f"{AE_POINT}-s0", f"{VAE_POINT}-s0"
 PROFILE_NOTICE = "Using workflow specific profile"
 
 _session_dir: Path | None = None

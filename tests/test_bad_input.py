@@ -278,7 +278,7 @@ def test_params_of_another_shape_are_refused(tmp_path, saved_model):
 
 def test_corrupt_score_file_is_one_line_naming_it(tmp_path):
     path = tmp_path / "scores.json"
-    path.write_text('{"run": "ae", "rows": [')
+    path.write_text('{"point": "ae", "runs": [')
     with pytest.raises(ValueError, match=f"^{path}: not a readable score file"):
         tables.read_scores([path])
 
@@ -314,9 +314,9 @@ def test_training_job_on_a_truncated_dataset_fails_with_one_line(tmp_path, data_
     dataset.write_bytes(dataset.read_bytes()[:1000])
     target = f"results/models/{studyrun.AE_RUN}/params.msgpack"
     result = studyrun.snakemake(workdir, target)
-    log = workdir / f"logs/train/{studyrun.AE_RUN}.log"
+    log = workdir / f"logs/train/{studyrun.AE_POINT}.log"
     assert_failed_with_one_line(
-        result, log, f"error in train {studyrun.AE_RUN}: results/data/shapes.parquet: not a readable Parquet file"
+        result, log, f"error in train_ae {studyrun.AE_POINT}: results/data/shapes.parquet: not a readable Parquet file"
     )
     assert not (workdir / "results/models").exists() or not any((workdir / "results/models").rglob("*.*"))
     assert len(dataset.read_bytes()) == 1000  # the input is left as it was, for the user to see
@@ -326,12 +326,12 @@ def test_evaluation_of_a_corrupt_model_fails_with_one_line_and_keeps_earlier_res
     workdir = studyrun.copy_run(studyrun.study("a"), tmp_path / "run")
     params = workdir / f"results/models/{studyrun.AE_RUN}/params.msgpack"
     params.write_bytes(params.read_bytes()[:100])
-    ae_scores = workdir / f"results/scores/reconstruction/{studyrun.AE_RUN}.json"
+    ae_scores = workdir / f"results/scores/reconstruction/{studyrun.AE_POINT}.json"
     earlier = [p for p in (workdir / "results").rglob("*") if p.is_file() and p not in (params, ae_scores)]
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in earlier}
     assert any(p.match("results/tables/*") for p in before)
     result = studyrun.snakemake(workdir, *studyrun.TABLE_FILES)
-    log = workdir / f"logs/evaluate_reconstruction/{studyrun.AE_RUN}.log"
+    log = workdir / f"logs/evaluate_reconstruction/{studyrun.AE_POINT}.log"
     assert_failed_with_one_line(
         result, log, f"results/models/{studyrun.AE_RUN}/params.msgpack: not a readable checkpoint of ae/mlp"
     )

@@ -16,8 +16,8 @@ RUNS = (studyrun.AE_RUN, studyrun.VAE_RUN)
 
 def test_the_two_trainings_of_the_study_ran_at_the_same_time():
     lines = (studyrun.study("a") / "snakemake.out").read_text().splitlines()
-    starts = [i for i, line in enumerate(lines) if re.match(r"(local)?rule train:", line)]
-    finishes = [i for i, line in enumerate(lines) if re.match(r"Finished jobid: \d+ \(Rule: train\)", line)]
+    starts = [i for i, line in enumerate(lines) if re.match(r"(local)?rule train_(ae|vae):", line)]
+    finishes = [i for i, line in enumerate(lines) if re.match(r"Finished jobid: \d+ \(Rule: train_(ae|vae)\)", line)]
     assert len(starts) == 2 and len(finishes) == 2
     assert max(starts) < min(finishes), "the second training started after the first had finished"
 
@@ -32,7 +32,8 @@ def test_every_output_of_concurrent_trainings_loads():
         assert json.loads((folder / "record.json").read_text())["config"] == studyrun.study_runs()[run]
         history = pd.read_csv(folder / "history.csv")
         assert history["epoch"].tolist() == list(range(1, studyrun.EPOCHS + 1))
-        scores, _ = tables.read_scores([study / f"results/scores/reconstruction/{run}.json"])
+        point = run.rsplit("-", 1)[0]
+        scores, _ = tables.read_scores([study / f"results/scores/reconstruction/{point}.json"])
         assert scores["run"].eq(run).all()
     assert len(data.load(str(study / "results/data/shapes.parquet")).images) == 294
     assert set(pd.read_csv(study / studyrun.TABLE_FILES[0])["n"]) == {1}

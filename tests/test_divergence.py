@@ -45,11 +45,11 @@ def test_workflow_stops_a_diverging_training_with_one_line(tmp_path):
     studyrun.write_config(tmp_path, studyrun.tiny_config(training={"learning_rate": HUGE_LEARNING_RATE}))
     result = studyrun.snakemake(tmp_path, "--keep-going", *studyrun.TABLE_FILES)
     assert result.returncode != 0
-    for run in (studyrun.AE_RUN, studyrun.VAE_RUN):
-        log = (tmp_path / f"logs/train/{run}.log").read_text()
+    for point, run in ((studyrun.AE_POINT, studyrun.AE_RUN), (studyrun.VAE_POINT, studyrun.VAE_RUN)):
+        log = (tmp_path / f"logs/train/{point}.log").read_text()
         assert "Traceback" not in log
         last = log.splitlines()[-1]
-        assert last.startswith(f"error in train {run}: training diverged at epoch 1 "), last
+        assert last.startswith(f"error in train_{point.split('-')[0]} {point}: training diverged at epoch 1 "), last
         assert f"learning_rate={HUGE_LEARNING_RATE}" in last and last in result.stderr
         model = tmp_path / f"results/models/{run}"
         assert not model.exists() or not any(model.iterdir())  # no model, no checkpoint

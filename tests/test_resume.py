@@ -82,33 +82,46 @@ def test_a_checkpoint_of_another_job_or_a_corrupt_one_is_ignored(tmp_path, image
     assert "not a readable checkpoint" in lines[0]
 
 
-def test_no_checkpoint_after_the_last_epoch_or_when_disabled():
-    assert [e for e in range(1, 11) if checkpoint.Checkpoint("c", 5, CONFIG).due(e)] == [5]
+def test_checkpoints_every_k_epochs_and_after_the_last_unless_disabled():
+    assert [e for e in range(1, CONFIG.epochs + 1) if checkpoint.Checkpoint("c", 5, CONFIG).due(e)] == [5, 8]
     assert not any(checkpoint.Checkpoint("c", 0, CONFIG).due(e) for e in range(1, 9))
+
+
+def test_a_finished_checkpoint_restores_the_final_state_without_training(tmp_path, images):
+    reference, _ = train.train(CONFIG, *images, log=lambda line: None)
+    saver = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 5, CONFIG, {"code": "x"}, log=lambda line: None)
+    train.train(CONFIG, *images, log=lambda line: None, checkpoint=saver)
+    lines = []
+    restorer = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 5, CONFIG, {"code": "x"}, log=lines.append)
+    state, history = train.train(CONFIG, *images, log=lines.append, checkpoint=restorer)
+    assert lines == [f"resuming from {tmp_path / 'checkpoint.msgpack'} after epoch {CONFIG.epochs}"]
+    assert params_bytes(state) == params_bytes(reference) and len(history) == CONFIG.epochs
 
 
 # ---- through the workflow, with a real kill -9 -------------------------------------------------
 
 def test_workflow_resumes_after_kill_9(tmp_path):
+    """The AE point trains seeds 0 and 1 in one job; killed during seed 1, the rerun restores seed 0
+    from its final checkpoint and resumes seed 1 from its last one."""
     reference = studyrun.study("a") / f"results/models/{studyrun.AE_RUN}/params.msgpack"
-    studyrun.write_config(tmp_path, studyrun.tiny_config())
-    model = tmp_path / f"results/models/{studyrun.AE_RUN}"
-    target = f"results/models/{studyrun.AE_RUN}/params.msgpack"
+    studyrun.write_config(tmp_path, studyrun.tiny_config(sweep={"ae": {"seed": [0, 1]}}))
+    first, second = (tmp_path / f"results/models/{studyrun.AE_POINT}-s{seed}" for seed in (0, 1))
+    target = f"results/models/{studyrun.AE_POINT}-s1/params.msgpack"
     process = subprocess.Popen(
         studyrun.command(tmp_path, target), cwd=tmp_path, env=studyrun.environment(),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     deadline = time.monotonic() + 240
     try:
-        while not (model / "checkpoint.msgpack").exists():
-            assert process.poll() is None, "Snakemake ended before the first checkpoint"
+        while not (second / "checkpoint.msgpack").exists():
+            assert process.poll() is None, "Snakemake ended before the first checkpoint of seed 1"
             assert time.monotonic() < deadline, "no checkpoint within 240 s"
             time.sleep(0.005)
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # Snakemake and its job, as a pre-emption would
         process.wait()
-    log = tmp_path / f"logs/train/{studyrun.AE_RUN}.log"
-    assert not (model / "params.msgpack").exists(), "the job ended before the kill: raise studyrun.EPOCHS"
+    log = tmp_path / f"logs/train/{studyrun.AE_POINT}.log"
+    assert not (second / "params.msgpack").exists(), "the job ended before the kill: raise studyrun.EPOCHS"
     killed_at = log.read_text().splitlines()[-1]
     assert killed_at.startswith("epoch ") and not killed_at.startswith(f"epoch {studyrun.EPOCHS}/")
 
@@ -120,9 +133,12 @@ def test_workflow_resumes_after_kill_9(tmp_path):
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
 
     resumed = [line for line in log.read_text().splitlines() if line.startswith("resuming from")]
-    assert len(resumed) == 1, log.read_text()
-    epoch = int(resumed[0].split()[-1])
+    assert len(resumed) == 2, log.read_text()
+    assert resumed[0] == f"resuming from {first.relative_to(tmp_path)}/checkpoint.msgpack after epoch {studyrun.EPOCHS}"
+    epoch = int(resumed[1].split()[-1])
     assert 5 <= epoch < studyrun.EPOCHS and epoch % 5 == 0
-    assert (model / "params.msgpack").read_bytes() == reference.read_bytes()
-    assert not (model / "checkpoint.msgpack").exists() and not list(model.glob(".*.part"))
-    assert f'"resumed_from_epoch": {epoch}' in (model / "record.json").read_text()
+    # Seed 0 restored, not retrained: bitwise the parameters of a job that trained it alone.
+    assert (first / "params.msgpack").read_bytes() == reference.read_bytes()
+    assert f'"resumed_from_epoch": {epoch}' in (second / "record.json").read_text()
+    for model in (first, second):
+        assert not (model / "checkpoint.msgpack").exists() and not list(model.glob(".*.part"))

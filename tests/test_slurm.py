@@ -172,14 +172,14 @@ def _ran_on(path: Path) -> dict:
 
 
 def _job_resources(stdout: str) -> dict[tuple[str, str], dict[str, str]]:
-    """The resources Snakemake printed for each SLURM job, by (rule, run)."""
+    """The resources Snakemake printed for each SLURM job, by (rule, point)."""
     jobs = {}
     for block in stdout.split("\nrule ")[1:]:
         rule = block.split(":", 1)[0]
-        run = re.search(r"wildcards: run=(\S+)", block)
+        point = re.search(r"wildcards: point=(\S+)", block)
         resources = re.search(r"resources: (.*)", block)
-        if run and resources:
-            jobs[rule, run.group(1)] = dict(re.findall(r"(\w+)=([^,]+)", resources.group(1)))
+        if point and resources:
+            jobs[rule, point.group(1)] = dict(re.findall(r"(\w+)=([^,]+)", resources.group(1)))
     return jobs
 
 
@@ -211,24 +211,31 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
     assert result.returncode == 0, result.stdout[-5000:]
     assert local["result"].returncode == 0, local["result"].stdout[-5000:]
 
-    # Every training and evaluation job recorded the SLURM job it ran in, and SLURM knew it
-    # under that rule and run, with the rule's resources (threads, mem_mb, runtime in minutes).
+    # Every training and evaluation job recorded the SLURM job it ran in (one job per point: the
+    # AE's two seeds share theirs), and SLURM knew it under that rule and point, with the rule's
+    # resources (threads, mem_mb, runtime in minutes).
     results = copies["slurm"] / "results"
+    points = {"ae-mlp-z2": ["ae-mlp-z2-s0", "ae-mlp-z2-s1"], "vae-mlp-z2-b1": ["vae-mlp-z2-b1-s0"]}
     runs = sorted(path.name for path in (results / "models").iterdir())
-    assert runs == ["ae-mlp-z2-s0", "vae-mlp-z2-b1-s0"]
+    assert runs == sorted(sum(points.values(), []))
     jobs = {}
-    for run in runs:
-        jobs["train", run] = _ran_on(results / "models" / run / "record.json")
+    for point, point_runs in points.items():
+        trained = [_ran_on(results / "models" / run / "record.json") for run in point_runs]
+        assert all(ran_on == trained[0] for ran_on in trained), trained
+        jobs[f"train_{point.split('-')[0]}", point] = trained[0]
         for family in EVALUATIONS:
-            jobs[f"evaluate_{family}", run] = _ran_on(results / "scores" / family / f"{run}.json")
+            sections = json.loads((results / "scores" / family / f"{point}.json").read_text())["runs"]
+            assert [section["run"] for section in sections] == point_runs
+            assert all(section["ran_on"] == sections[0]["ran_on"] for section in sections)
+            jobs[f"evaluate_{family}", point] = sections[0]["ran_on"]
     submitted = set(re.findall(r"submitted with SLURM jobid (\d+) ", result.stdout))
     printed = _job_resources(result.stdout)
-    for (rule, run), ran_on in jobs.items():
+    for (rule, point), ran_on in jobs.items():
         job_id = ran_on["slurm_job_id"]
-        assert job_id in submitted and ran_on["host"], (rule, run, ran_on)
+        assert job_id in submitted and ran_on["host"], (rule, point, ran_on)
         job = scontrol_job(job_id)
-        assert job["JobState"] == "COMPLETED" and job["Comment"] == f"rule_{rule}_wildcards_{run}", job
-        wanted = printed[rule, run]
+        assert job["JobState"] == "COMPLETED" and job["Comment"] == f"rule_{rule}_wildcards_{point}", job
+        wanted = printed[rule, point]
         hours, minutes = divmod(int(wanted["runtime"]), 60)
         assert job["NumCPUs"] == "1" and job["MinMemoryNode"] == f"{wanted['mem_mb']}M", (rule, job)
         assert job["TimeLimit"] == f"{hours:02d}:{minutes:02d}:00" != "01:00:00", (rule, job)  # not the default
@@ -286,6 +293,6 @@ def test_slurm_profile_dry_run_of_the_study_with_the_gpu_switch(tmp_path):
     assert result.returncode == 0, result.stdout[-5000:]
     assert "This was a dry-run" in result.stdout
     printed = _job_resources(result.stdout)
-    assert {rule for rule, _ in printed} == {"train", *(f"evaluate_{family}" for family in EVALUATIONS)}
-    for (rule, run), resources in printed.items():
-        assert resources.get("gpu", "0") == ("1" if rule == "train" else "0"), (rule, resources)
+    assert {rule for rule, _ in printed} == {"train_ae", "train_vae", *(f"evaluate_{family}" for family in EVALUATIONS)}
+    for (rule, point), resources in printed.items():
+        assert resources.get("gpu", "0") == ("1" if rule.startswith("train") else "0"), (rule, resources)

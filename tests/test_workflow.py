@@ -9,24 +9,31 @@ from workflow_util import planned_jobs, planned_outputs, snakemake, tiny_config,
 def test_every_output_exists_with_sane_values(tiny_study):
     project = tiny_study
     results = project / "results"
-    table = pd.read_csv(results / "tables" / "reconstruction.csv")
-    assert sorted(table["model"]) == ["ae", "vae"]
-    assert (table["n"] == 1).all()
+    table = pd.read_csv(results / "tables" / "reconstruction.csv").set_index("model")
+    assert sorted(table.index) == ["ae", "vae"]
+    assert table["n"].to_dict() == {"ae": 2, "vae": 1}  # the AE has two seeds
     assert table["mse_mean"].between(0, 0.25).all()
     assert table["iou_mean"].between(0, 1).all()
     assert (table["psnr_db_mean"] > 5).all()
+    assert table.loc["ae", "mse_sd"] > 0 and pd.isna(table.loc["vae", "mse_sd"])
     rows = [line for line in (results / "tables" / "reconstruction.md").read_text().splitlines() if line.startswith("| ")]
-    assert len(rows) == 3 and not any("±" in row for row in rows)  # one seed: no sd
+    assert len(rows) == 3 and "±" in rows[1] and "±" not in rows[2]  # one seed: no sd
     assert r"\begin{tabular}" in (results / "tables" / "reconstruction.tex").read_text()
-    for run in ("ae-mlp-z2-s0", "vae-mlp-z2-b1-s0"):
-        history = pd.read_csv(results / "models" / run / "history.csv")
-        assert list(history["epoch"]) == [1, 2, 3]
-        assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
-        record = json.loads((results / "models" / run / "record.json").read_text())
-        assert record["config"]["epochs"] == 3 and record["images_per_second"] > 0
-        assert set(record["versions"]) >= {"jax", "flax", "optax"}
-        log = (project / "logs" / "train" / f"{run}.log").read_text()
-        assert "epoch 3/3" in log
+    for point, runs in {"ae-mlp-z2": ["ae-mlp-z2-s0", "ae-mlp-z2-s1"], "vae-mlp-z2-b1": ["vae-mlp-z2-b1-s0"]}.items():
+        # One job trains and evaluates every seed of a point.
+        log = (project / "logs" / "train" / f"{point}.log").read_text()
+        assert log.count("epoch 3/3") == len(runs)
+        scores = json.loads((results / "scores" / "reconstruction" / f"{point}.json").read_text())
+        assert [section["run"] for section in scores["runs"]] == runs
+        for run in runs:
+            history = pd.read_csv(results / "models" / run / "history.csv")
+            assert list(history["epoch"]) == [1, 2, 3]
+            assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
+            record = json.loads((results / "models" / run / "record.json").read_text())
+            assert record["config"]["epochs"] == 3 and record["images_per_second"] > 0
+            assert record["config"]["seed"] == int(run[-1])
+            assert set(record["versions"]) >= {"jax", "flax", "optax"}
+            assert not (results / "models" / run / "checkpoint.msgpack").exists()
     for figure in ("reconstructions", "training_curves"):
         for ext in ("png", "pdf"):
             assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 1000
@@ -40,8 +47,8 @@ def test_editing_the_package_code_of_a_stage_reruns_that_stage(copy_study):
     module = copy_study / "src" / "shapestudy" / "evaluation" / "reconstruction.py"
     module.write_text(module.read_text() + "\n# an edit\n")
     jobs = planned_jobs(copy_study)
-    assert jobs.get("train", 0) == 0 and jobs.get("evaluate_samples", 0) == 0
-    assert jobs["evaluate_reconstruction"] == 2 and jobs["table"] == 1
+    assert not {"train_ae", "train_vae", "evaluate_samples"} & set(jobs)
+    assert jobs["evaluate_reconstruction"] == 2 and jobs["table"] == 1  # one job per point
 
 
 def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(copy_study):
@@ -53,8 +60,8 @@ def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(copy_st
     write_config(project, config)
     jobs = planned_outputs(project)
     assert {j for j in jobs if j.startswith(("train", "evaluate"))} == {
-        f"{rule}:run=vae-mlp-z2-b2-s0"
-        for rule in ("train", "evaluate_reconstruction", "evaluate_samples", "evaluate_rate", "evaluate_latents")
+        f"{rule}:point=vae-mlp-z2-b2"
+        for rule in ("train_vae", "evaluate_reconstruction", "evaluate_samples", "evaluate_rate", "evaluate_latents")
     }
     assert "table:table=reconstruction" in jobs
     snakemake(project)
@@ -62,6 +69,26 @@ def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(copy_st
     table = pd.read_csv(project / "results" / "tables" / "reconstruction.csv")
     assert sorted(table["beta"]) == [0.0, 2.0]
     assert planned_jobs(project) == {}
+
+
+def test_a_new_seed_reruns_its_point_and_leaves_the_other_seeds_bitwise_the_same(copy_study):
+    project = copy_study
+    models = project / "results" / "models"
+    before = {run: (models / run / "params.msgpack").read_bytes() for run in ("ae-mlp-z2-s0", "ae-mlp-z2-s1")}
+    config = tiny_config()
+    config["sweep"]["ae"]["seed"] = [0, 1, 2]
+    write_config(project, config)
+    jobs = planned_outputs(project)
+    assert {j for j in jobs if j.startswith(("train", "evaluate"))} == {
+        f"{rule}:point=ae-mlp-z2"
+        for rule in ("train_ae", "evaluate_reconstruction", "evaluate_samples", "evaluate_rate", "evaluate_latents")
+    }
+    snakemake(project)
+    # A seed's training depends on its configuration alone, not on the seeds trained beside it.
+    assert {run: (models / run / "params.msgpack").read_bytes() for run in before} == before
+    assert (models / "ae-mlp-z2-s2" / "params.msgpack").read_bytes() != before["ae-mlp-z2-s0"]
+    table = pd.read_csv(project / "results" / "tables" / "reconstruction.csv").set_index("model")
+    assert table["n"].to_dict() == {"ae": 3, "vae": 1}
 
 
 def test_every_table_holds_its_scores_with_their_settings(tiny_study):

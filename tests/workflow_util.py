@@ -23,7 +23,7 @@ TINY = {
         "seed": 0,
     },
     "sweep": {
-        "ae": {"arch": ["mlp"], "latent_dim": [2], "seed": [0]},
+        "ae": {"arch": ["mlp"], "latent_dim": [2], "seed": [0, 1]},
         "vae": {"arch": ["mlp"], "latent_dim": [2], "beta": [1.0], "seed": [0]},
     },
     "training": {"epochs": 3, "batch_size": 32, "learning_rate": 0.001, "reconstruction": "mse"},
@@ -92,7 +92,7 @@ def planned_jobs(directory: Path) -> dict[str, int]:
 
 
 def planned_outputs(directory: Path) -> set[str]:
-    """Wildcards of every job a dry run would execute, as 'rule:run' strings."""
+    """Wildcards of every job a dry run would execute, as 'rule:point=...' strings."""
     output = snakemake(directory, "--dry-run").stdout
     jobs = set()
     for block in output.split("\nrule ")[1:]:

@@ -79,6 +79,13 @@ def load_models(params_paths, record_paths) -> list:
     return [load_model(p, r) for p, r in zip(params_paths, record_paths)]
 
 
+def trained_runs(params_paths, record_paths):
+    """(run id, model, params, config) of each run, one at a time; the run id is the name of the
+    run's folder (results/models/{run}/)."""
+    for params_path, record_path in zip(params_paths, record_paths):
+        yield (Path(params_path).parent.name, *load_model(params_path, record_path))
+
+
 def run_name(config: TrainConfig) -> str:
     beta = f" beta={config.beta:g}" if config.variational else ""
     return f"{config.model}/{config.arch} latent_dim={config.latent_dim}{beta} seed={config.seed}"

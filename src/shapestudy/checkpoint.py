@@ -43,8 +43,10 @@ class Checkpoint:
         self.resumed_epoch = 0
 
     def due(self, epoch: int) -> bool:
-        """Save after this epoch? Never after the last one: the job's outputs follow at once."""
-        return self.every > 0 and epoch % self.every == 0 and epoch < self.epochs
+        """Save after this epoch? Also after the last one: a job trains several seeds, and if a
+        later one fails, Snakemake deletes the outputs of all, so a rerun restores this seed's
+        final state instead of training it again."""
+        return self.every > 0 and (epoch % self.every == 0 or epoch == self.epochs)
 
     def save(self, state, epoch: int, history: list[dict]) -> None:
         columns = list(history[0]) if history else []

@@ -81,10 +81,15 @@ def grid(config: dict) -> FactorGrid:
     return FactorGrid(data["canvas"], tuple(data["shapes"]), data["size_min"], data["size_max"])
 
 
+def point_id(run: dict) -> str:
+    """The name of a point of the sweep: a configuration without its seed, e.g. vae-mlp-z4-b1."""
+    beta = f"-b{run['beta']:g}" if run["model"] == "vae" else ""
+    return f"{run['model']}-{run['arch']}-z{run['latent_dim']}{beta}"
+
+
 def run_id(run: dict) -> str:
     """The name of a configuration's output folder, e.g. vae-mlp-z4-b1-s0."""
-    beta = f"-b{run['beta']:g}" if run["model"] == "vae" else ""
-    return f"{run['model']}-{run['arch']}-z{run['latent_dim']}{beta}-s{run['seed']}"
+    return f"{point_id(run)}-s{run['seed']}"
 
 
 def runs(config: dict) -> dict[str, dict]:
@@ -99,6 +104,16 @@ def runs(config: dict) -> dict[str, dict]:
             run = dict(model=model, arch=arch, latent_dim=latent_dim, seed=seed, beta=float(beta))
             run.update({k: v for k, v in training.items() if k not in JOB_SETTINGS})
             result[run_id(run)] = run
+    return result
+
+
+def points(runs_by_id: dict[str, dict]) -> dict[str, list[str]]:
+    """The run ids of each point of the sweep (its seeds, in the order of the config). One job
+    trains or evaluates all seeds of a point: they share the process start, the data and the
+    compiled programs."""
+    result = {}
+    for run, fields in runs_by_id.items():
+        result.setdefault(point_id(fields), []).append(run)
     return result
 
 

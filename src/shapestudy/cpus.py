@@ -1,4 +1,5 @@
-"""Pin a job to as many CPU cores as it declared, so parallel jobs do not share cores.
+"""Pin a job to as many CPU cores as it declared, so parallel jobs do not share cores, and the
+JAX settings that depend on the cores: XLA flags and the persistent compilation cache.
 
 XLA sizes its CPU thread pool from the process's affinity mask and ignores OMP_NUM_THREADS, so
 under `snakemake --cores 2` two `threads: 1` training jobs would each start a pool for both cores
@@ -83,9 +84,9 @@ def claim_cores(count: int, lock_dir: str | None = None) -> set[int] | None:
 
 def compilation_cache(directory: str | Path) -> Path:
     """Keep JAX's compiled programs in `directory`, one folder per CPU model and feature set (XLA
-    compiles for the host's instruction set, and JAX's cache key does not name it): the seeds of a
-    configuration compile the same programs, so all but the first load them instead of compiling
-    (seconds per training job). JAX writes an entry only when absent and treats an unreadable one
+    compiles for the host's instruction set, and JAX's cache key does not name it): jobs of the
+    same architecture and latent size compile the same programs (training steps, encoders,
+    decoders), so all but the first load them instead of compiling, and so does a rerun. JAX writes an entry only when absent and treats an unreadable one
     as a miss. Set before JAX is imported; a directory already in the environment wins."""
     cpuinfo = Path("/proc/cpuinfo")
     text = cpuinfo.read_text() if cpuinfo.exists() else platform.processor()

@@ -1,5 +1,7 @@
 """A trained model applied to arrays: codes of images and images of codes, in [0, 1]."""
 
+import functools
+
 import jax
 import numpy as np
 
@@ -8,10 +10,22 @@ from shapestudy.losses import to_image
 BATCH = 4096
 
 
+# Jitted once per model architecture (a Flax module hashes by its fields) and array shape, with the
+# parameters as an argument: the seeds of a point, and the repeated calls of one evaluation, reuse
+# the compiled program instead of compiling a new closure each call.
+@functools.partial(jax.jit, static_argnums=0)
+def _encode(model, params, images):
+    return model.apply({"params": params}, images, method=model.encode)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 3))
+def _decode(model, params, codes, reconstruction):
+    return to_image(model.apply({"params": params}, codes, method=model.decode), reconstruction)
+
+
 def encode(model, params, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """(mean, logvar) of q(z|x) for a VAE; (z, None) for an AE."""
-    apply = jax.jit(lambda x: model.apply({"params": params}, x, method=model.encode))
-    parts = [apply(images[i : i + BATCH]) for i in range(0, len(images), BATCH)]
+    parts = [_encode(model, params, images[i : i + BATCH]) for i in range(0, len(images), BATCH)]
     mean = np.concatenate([np.asarray(m) for m, _ in parts])
     if parts[0][1] is None:
         return mean, None
@@ -20,8 +34,9 @@ def encode(model, params, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | 
 
 def decode(model, params, codes: np.ndarray, reconstruction: str) -> np.ndarray:
     """Images in [0, 1] decoded from latent codes."""
-    apply = jax.jit(lambda z: to_image(model.apply({"params": params}, z, method=model.decode), reconstruction))
-    return np.concatenate([np.asarray(apply(codes[i : i + BATCH])) for i in range(0, len(codes), BATCH)])
+    return np.concatenate(
+        [np.asarray(_decode(model, params, codes[i : i + BATCH], reconstruction)) for i in range(0, len(codes), BATCH)]
+    )
 
 
 def reconstruct(model, params, images: np.ndarray, reconstruction: str) -> np.ndarray:

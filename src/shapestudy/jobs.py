@@ -1,5 +1,6 @@
-"""What every workflow script does first: write its messages to the job's log, and report an
-expected failure as one line and a non-zero exit instead of a traceback.
+"""What every workflow script does first: write its messages to the job's log, pin itself to free
+cores and set up JAX (cpus.py), and report an expected failure as one line and a non-zero exit
+instead of a traceback.
 
 Expected failures are the ones whose message already says what is wrong and where: a ValueError
 (a bad config, a truncated or foreign Parquet file, an unreadable model file; the library raises
@@ -18,6 +19,8 @@ import os
 import sys
 import traceback
 
+from shapestudy import cpus
+
 
 def is_expected(error: BaseException) -> bool:
     """A failure reported as one line: a ValueError or a diverged training."""
@@ -31,10 +34,17 @@ def one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-def start(snakemake) -> None:
-    """Send stderr to the job's log, choose JAX's device and install the one-line report of
-    expected failures."""
+def start(snakemake) -> set[int] | None:
+    """Send stderr to the job's log, pin the job to free cores, set up JAX (device, XLA flags,
+    compilation cache) and install the one-line report of expected failures. Call it before
+    anything imports numpy or JAX. Returns the cores the job was pinned to (None: not pinned)."""
     sys.stderr = open(snakemake.log[0], "w", buffering=1)
+    # One free core per declared thread, for JAX's thread pool and numpy's BLAS alike, so that two
+    # jobs under --cores 2 never share a core; the XLA flags for the cores the job has; and
+    # compiled programs shared between jobs (see cpus.py).
+    cores = cpus.claim_cores(snakemake.threads)
+    cpus.configure_xla()
+    cpus.compilation_cache(".snakemake/jax-cache")
     # For JAX, imported after this: a job uses a GPU only if it asked for one (resource gpu, from
     # training.gpu), and then takes device memory as it needs it instead of 75% of the device at
     # start, so several jobs can share a GPU. Settings already in the environment win.
@@ -54,3 +64,5 @@ def start(snakemake) -> None:
         sys.stderr.flush()
 
     sys.excepthook = report
+    print(f"{job}: cpus {sorted(cores) if cores else 'unpinned'}", file=sys.stderr)
+    return cores

@@ -1,7 +1,8 @@
 """Score files and the tables aggregated from them over seeds.
 
-A score file (one per run and metric family) is JSON:
-    {"run": id, "config": {training configuration}, "rows": [{"settings": {...}, "scores": {...}}]}
+A score file (one per point of the sweep and metric family) is JSON with a section per run (seed):
+    {"point": id, "runs": [{"run": id, "config": {training configuration}, "ran_on": {...},
+                            "rows": [{"settings": {...}, "scores": {...}}], ...}]}
 "settings" holds everything that produced the scores besides the configuration (estimator
 settings, noise level, ...); "scores" holds the numbers. Aggregation groups runs that differ only
 in their seed and reports mean, standard deviation and n of every score.
@@ -19,9 +20,33 @@ from shapestudy.artifacts import where_it_ran, write_atomic, write_json
 SEED_FREE_KEYS = ("model", "arch", "latent_dim", "beta")
 
 
-def write_scores(path, run: str, config: dict, rows: list[dict], **extra) -> None:
-    """Write a score file; `extra` holds arrays kept for figures (not aggregated)."""
-    write_json(path, {"run": run, "config": config, "rows": rows, "ran_on": where_it_ran(), **extra})
+def run_scores(run: str, config: dict, rows: list[dict], **extra) -> dict:
+    """One run's section of a score file; `extra` holds arrays kept for figures (not aggregated)."""
+    return {"run": run, "config": config, "rows": rows, "ran_on": where_it_ran(), **extra}
+
+
+def write_scores(path, point: str, runs: list[dict]) -> None:
+    """Write a point's score file from its runs' sections (run_scores)."""
+    write_json(path, {"point": point, "runs": runs})
+
+
+def _read(path) -> dict:
+    try:
+        content = json.loads(Path(path).read_text())
+        if not isinstance(content["runs"], list):
+            raise ValueError("'runs' is not a list")
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: not a readable score file ({type(error).__name__}: {error})") from None
+    return content
+
+
+def run_section(paths, run: str) -> dict:
+    """The section of one run in the given score files."""
+    for path in paths:
+        for section in _read(path)["runs"]:
+            if section["run"] == run:
+                return section
+    raise ValueError(f"{', '.join(map(str, paths))}: no scores of run {run}")
 
 
 def score_row(result: dict, settings: list[str], **more_settings) -> dict:
@@ -36,13 +61,10 @@ def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:
     """One row per run and settings: configuration, settings and scores; and the score columns."""
     records, score_columns = [], {}
     for path in paths:
-        try:
-            content = json.loads(Path(path).read_text())
-        except ValueError as error:
-            raise ValueError(f"{path}: not a readable score file ({error})") from None
-        for row in content["rows"]:
-            records.append({"run": content["run"], **content["config"], **row["settings"], **row["scores"]})
-            score_columns.update(dict.fromkeys(row["scores"]))
+        for section in _read(path)["runs"]:
+            for row in section["rows"]:
+                records.append({"run": section["run"], **section["config"], **row["settings"], **row["scores"]})
+                score_columns.update(dict.fromkeys(row["scores"]))
     return pd.DataFrame(records), list(score_columns)
 
 

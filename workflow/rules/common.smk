@@ -1,4 +1,5 @@
 import hashlib
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -12,6 +13,7 @@ except study_config.ConfigError as error:
     sys.exit(f"config error: {error}")
 
 RUNS = study_config.runs(config)
+POINTS = study_config.points(RUNS)
 TABLE_TITLES = {
     "reconstruction": "Reconstruction of the test split",
     "samples": "Sample quality on the known manifold",
@@ -36,6 +38,15 @@ def per_attempt(amount):
     return resource
 
 
+def per_attempt_per_seed(amount):
+    """Like per_attempt, times the number of seeds that the job's point trains one after the other."""
+
+    def resource(wildcards, attempt):
+        return amount * len(POINTS[wildcards.point]) * attempt
+
+    return resource
+
+
 def training_gpus(wildcards):
     """GPUs a training job asks for: 1 with training.gpu (sbatch --gpus=1), else 0. A job without
     one runs JAX on the CPU (shapestudy.jobs.start)."""
@@ -56,8 +67,14 @@ def versions(*packages):
     return {name: metadata.version(name) for name in packages}
 
 
-def run_config(wildcards):
-    return RUNS[wildcards.run]
+def points_of(model):
+    """A wildcard constraint matching exactly the points of one model."""
+    return "|".join(re.escape(point) for point, runs in POINTS.items() if RUNS[runs[0]]["model"] == model)
+
+
+def point_configs(wildcards):
+    """The training configuration of each seed of a point, in the order of its outputs."""
+    return [RUNS[run] for run in POINTS[wildcards.point]]
 
 
 def evaluation_settings(*keys):
@@ -65,17 +82,19 @@ def evaluation_settings(*keys):
     return {key: config["evaluation"][key] for key in keys}
 
 
-def trained_run(wildcards):
-    """The dataset and one trained run: the inputs of every evaluation rule."""
-    return {
-        "data": "results/data/shapes.parquet",
-        "params": f"results/models/{wildcards.run}/params.msgpack",
-        "record": f"results/models/{wildcards.run}/record.json",
-    }
+def trained_point(wildcards):
+    """The dataset and the trained seeds of a point: the inputs of every evaluation rule."""
+    return _runs_input(POINTS[wildcards.point])
 
 
 def table_scores(wildcards):
-    return expand("results/scores/{family}/{run}.json", family=wildcards.table, run=RUNS)
+    return expand("results/scores/{family}/{point}.json", family=wildcards.table, point=POINTS)
+
+
+def point_scores(family, run_ids):
+    """The score files of the points that the given runs belong to."""
+    points = dict.fromkeys(study_config.point_id(RUNS[run]) for run in run_ids)
+    return expand("results/scores/{family}/{point}.json", family=family, point=points)
 
 
 def table_title(wildcards):

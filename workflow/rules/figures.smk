@@ -19,7 +19,7 @@ rule figure_reconstructions:
 rule figure_samples:
     input:
         unpack(example_runs),
-        scores=expand("results/scores/samples/{run}.json", run=figure_runs()),
+        scores=point_scores("samples", figure_runs()),
     output:
         png=report("results/figures/samples.png", caption="../report/samples.rst", category="Figures"),
         pdf="results/figures/samples.pdf",
@@ -27,6 +27,7 @@ rule figure_samples:
         "logs/figure/samples.log",
     params:
         examples=config["figures"]["examples"],
+        runs=figure_runs(),
         evaluation=evaluation_settings("pixel_threshold", "validity_iou", "seed"),
         code=source_hash(*FIGURE_CODE, *MODEL_CODE, "evaluation/projection.py", "evaluation/samples.py"),
     script:
@@ -92,13 +93,14 @@ rule figure_rate_vs_beta:
 
 rule figure_mutual_information:
     input:
-        expand("results/scores/latents/{run}.json", run=figure_runs()),
+        point_scores("latents", figure_runs()),
     output:
         png=report("results/figures/mutual_information.png", caption="../report/mutual_information.rst", category="Figures"),
         pdf="results/figures/mutual_information.pdf",
     log:
         "logs/figure/mutual_information.log",
     params:
+        runs=figure_runs(),
         code=source_hash(*FIGURE_CODE),
     script:
         "../../scripts/figure_mutual_information.py"

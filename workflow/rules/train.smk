@@ -1,27 +1,40 @@
-rule train:
-    input:
-        data="results/data/shapes.parquet",
-    output:
-        params="results/models/{run}/params.msgpack",
-        history="results/models/{run}/history.csv",
-        record="results/models/{run}/record.json",
-    # Not an output: results/models/{run}/checkpoint.msgpack, the full training state saved every
-    # training.checkpoint_every epochs. Snakemake deletes a failed job's outputs, not this file, so
-    # a rerun after a kill resumes from it; scripts/train.py removes it once the outputs exist.
-    # checkpoint_every is read from the config, not params: it never changes the result.
-    log:
-        "logs/train/{run}.log",
-    benchmark:
-        "benchmarks/train/{run}.tsv"
-    params:
-        config=run_config,
-        code=source_hash("grid.py", "data.py", "models.py", "losses.py", "train.py", "checkpoint.py", "artifacts.py"),
-        versions=versions("jax", "jaxlib", "flax", "optax"),
-    threads: 1
-    resources:
-        # Peak 0.94 GB; 30 epochs: 0.5 (MLP) to 2 (conv) CPU-minutes (README: Resources of each rule); x attempt.
-        mem_mb=per_attempt(2000),
-        runtime=per_attempt(30),
-        gpu=training_gpus,
-    script:
-        "../../scripts/train.py"
+# One job per point of the sweep (a configuration without its seed) trains its seeds one after the
+# other in one process: they share the process start, the data load and the compiled programs, and
+# each seed's parameters are bitwise those of a job that trains it alone. A point's output files
+# list its seeds, and seed lists are per model, so there is one training rule per model
+# (train_ae, train_vae).
+for _model, _axes in config["sweep"].items():
+
+    rule:
+        name:
+            f"train_{_model}"
+        input:
+            data="results/data/shapes.parquet",
+        output:
+            params=expand("results/models/{{point}}-s{seed}/params.msgpack", seed=_axes["seed"]),
+            history=expand("results/models/{{point}}-s{seed}/history.csv", seed=_axes["seed"]),
+            record=expand("results/models/{{point}}-s{seed}/record.json", seed=_axes["seed"]),
+        # Not an output: results/models/{run}/checkpoint.msgpack, the full training state of a run,
+        # saved every training.checkpoint_every epochs and after its last one. Snakemake deletes a
+        # failed job's outputs, not this file, so a rerun after a kill skips the seeds already
+        # trained and resumes the interrupted one; scripts/train.py removes it once all outputs
+        # exist. checkpoint_every is read from the config, not params: it never changes the result.
+        wildcard_constraints:
+            point=points_of(_model),
+        log:
+            "logs/train/{point}.log",
+        benchmark:
+            "benchmarks/train/{point}.tsv"
+        params:
+            configs=point_configs,
+            code=source_hash("grid.py", "data.py", "models.py", "losses.py", "train.py", "checkpoint.py", "artifacts.py"),
+            versions=versions("jax", "jaxlib", "flax", "optax"),
+        threads: 1
+        resources:
+            # Peak 0.94 GB; 30 epochs: 0.5 (MLP) to 2 (conv) CPU-minutes per seed (README: Resources
+            # of each rule); x attempt.
+            mem_mb=per_attempt(2000),
+            runtime=per_attempt_per_seed(30),
+            gpu=training_gpus,
+        script:
+            "../../scripts/train.py"

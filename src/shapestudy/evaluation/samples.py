@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from shapestudy.data import FACTORS
-from shapestudy.evaluation.projection import flatten, iou, project, squared_distances
+from shapestudy.evaluation.projection import flatten, iou, project_translated, squared_distances
 
 
 def manifold_scores(
@@ -44,7 +44,7 @@ def manifold_scores(
                 f"{list(n_factor_values)}: pass the full renderable set"
             )
     samples = flatten(samples)
-    index, distance = project(samples, renders, chunk=chunk)
+    index, distance = project_translated(samples, renders, render_codes, chunk=chunk)
     valid = iou(samples, flatten(renders)[index], threshold=pixel_threshold) >= iou_threshold
     recovered = index[valid]
 
