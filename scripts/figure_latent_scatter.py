@@ -10,7 +10,7 @@ from shapestudy import artifacts, data, plotting
 from shapestudy.grid import FACTORS
 from shapestudy.inference import encode
 
-test = data.load(snakemake.input.data).subset("test")
+test = data.load(snakemake.input.data, "test")
 runs = artifacts.load_models(snakemake.input.params, snakemake.input.records)
 factors = test.factor_codes()
 figure, axes = plt.subplots(

@@ -10,18 +10,15 @@ import numpy as np
 from shapestudy import artifacts, data, plotting
 from shapestudy.inference import reconstruct
 
-test = data.load(snakemake.input.data).subset("test")
+test = data.load(snakemake.input.data, "test")
 n = min(snakemake.params.examples, len(test.images))
 images = test.images[np.linspace(0, len(test.images) - 1, n).astype(int)]
-rows = [("test image", images)]
+labels, rows = ["test image"], [images]
 for model, params, config in artifacts.load_models(snakemake.input.params, snakemake.input.records):
-    rows.append((plotting.model_label(vars(config)), reconstruct(model, params, images, config.reconstruction)))
+    labels.append(plotting.model_label(vars(config)))
+    rows.append(reconstruct(model, params, images, config.reconstruction))
 
 width = plotting.COLUMN_WIDTH
-figure, axes = plt.subplots(len(rows), n, figsize=(width, width / n * len(rows) * 1.05), squeeze=False)
-for row, (label, pictures) in enumerate(rows):
-    for column in range(n):
-        plotting.show_image(axes[row, column], pictures[column])
-    axes[row, 0].set_ylabel(label, rotation=0, ha="right", va="center")
-figure.subplots_adjust(wspace=0.05, hspace=0.05)
+figure, axis = plt.subplots(figsize=(width, width / n * len(rows) * 1.05))
+plotting.show_grid(axis, np.stack(rows), labels)
 plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

@@ -1,6 +1,7 @@
 """One figure style for the study: legible at the width of a two-column paper."""
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
@@ -9,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 COLUMN_WIDTH = 3.4  # inches, one column of a two-column paper
 PAGE_WIDTH = 7.0  # inches, both columns
 MODEL_COLOURS = {"ae": "#1b6ca8", "vae": "#d1495b"}
+SEPARATOR = "0.55"  # the lines between and around the images of an image grid
 
 plt.rcParams.update(
     {
@@ -29,8 +31,16 @@ plt.rcParams.update(
 
 
 def save(figure, png: str, pdf: str) -> None:
-    figure.savefig(png, metadata={"Software": None})
-    figure.savefig(pdf, metadata={"CreationDate": None, "Producer": None, "Creator": None})
+    """Write the figure as PNG and PDF, cropped to its contents, and close it.
+
+    The figure is laid out (by its layout engine, if any) and its crop box found once for both
+    files; savefig alone would lay it out and draw it twice per file, once to find the crop box."""
+    figure.set_dpi(plt.rcParams["savefig.dpi"])
+    figure.draw_without_rendering()
+    figure.set_layout_engine(None)  # keep the layout just computed
+    bbox = figure.get_tightbbox(figure.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+    figure.savefig(png, bbox_inches=bbox, metadata={"Software": None})
+    figure.savefig(pdf, bbox_inches=bbox, metadata={"CreationDate": None, "Producer": None, "Creator": None})
     plt.close(figure)
 
 
@@ -38,6 +48,41 @@ def show_image(axis, image, title=None):
     axis.imshow(image, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
     axis.set_xticks([])
     axis.set_yticks([])
+    if title:
+        axis.set_title(title)
+
+
+def montage(images: np.ndarray, pad: int = 1) -> np.ndarray:
+    """A (rows, columns, height, width) array of images as one image, the images separated and
+    framed by `pad` pixels of background (0)."""
+    rows, columns, height, width = images.shape
+    grid = np.zeros((rows, pad + height, columns, pad + width), dtype=np.float32)
+    grid[:, pad:, :, pad:] = images.transpose(0, 2, 1, 3)
+    grid = grid.reshape(rows * (pad + height), columns * (pad + width))
+    return np.pad(grid, ((0, pad), (0, pad)))
+
+
+def show_grid(axis, images: np.ndarray, row_labels=(), title=None, rows=None):
+    """A (rows, columns, height, width) array of images in [0, 1] as one image in one axes, with
+    thin lines between and around the images: much faster to draw and write than an axes per image.
+    The row labels stand left of the rows; `rows` (at least the number of image rows) leaves room
+    for more rows, blank, below them, so that a grid with fewer rows keeps its neighbours' scale."""
+    pad = 1
+    count, columns, height, width = images.shape
+    grid = montage(images, pad)
+    axis.imshow(grid, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+    # The lines run through the middle of the padding between the images.
+    across = np.arange(columns + 1) * (width + pad) + (pad - 1) / 2
+    down = np.arange(count + 1) * (height + pad) + (pad - 1) / 2
+    axis.vlines(across, -0.5, grid.shape[0] - 0.5, color=SEPARATOR, lw=0.8)
+    axis.hlines(down, -0.5, grid.shape[1] - 0.5, color=SEPARATOR, lw=0.8)
+    axis.set_xlim(-0.5, grid.shape[1] - 0.5)
+    axis.set_ylim((rows or count) * (height + pad) + pad - 0.5, -0.5)
+    axis.set_xticks([])
+    axis.set_yticks(down[:len(row_labels)] + (height + pad) / 2, row_labels)
+    axis.tick_params(length=0)
+    for spine in axis.spines.values():
+        spine.set_visible(False)
     if title:
         axis.set_title(title)
 

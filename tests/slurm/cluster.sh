@@ -242,6 +242,12 @@ cmd_down() {
     stop_pidfile "$SLURMD_PID" slurmd
     stop_pidfile "$CTLD_PID" slurmctld
     stop_pidfile "$MUNGE_PID" munged
+    # Snakemake's SLURM plugin runs `scontrol show config` at every start, even a local run's;
+    # with our slurm.conf and no controller it waits 9 s, without a slurm.conf it fails at once.
+    # `up` writes it again.
+    if [[ -e $CONF ]] && head -n 1 "$CONF" | grep -qF "$MARKER"; then
+        rm -f "$CONF"
+    fi
     log "SLURM is down"
 }
 
