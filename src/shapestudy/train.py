@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 
@@ -40,16 +41,25 @@ class DivergenceError(RuntimeError):
     """The loss became NaN or infinite."""
 
 
-def create_state(config: TrainConfig, image_shape) -> train_state.TrainState:
-    model = make_model(config.model, config.arch, config.latent_dim, image_shape)
-    init_rng, noise_rng = jax.random.split(jax.random.PRNGKey(config.seed))
-    dummy = jnp.zeros((1, *image_shape), jnp.float32)
+@functools.lru_cache(maxsize=16)
+def _model_and_optimizer(model_kind: str, arch: str, latent_dim: int, image_shape: tuple, learning_rate: float):
+    """One model, optimizer and jitted init per configuration without its seed. The seeds of a
+    point, trained in one process, then share them, and so share the compiled programs too: a
+    jitted function's cache key holds the state's model and optimizer, compared by identity."""
+    model = make_model(model_kind, arch, latent_dim, image_shape)
     # Jitted: the same parameters, bit for bit, as eager init, in one compilation instead of one
     # per operation (seconds of every training job's start-up).
-    params = jax.jit(model.init)(init_rng, dummy, noise_rng)["params"]
-    return train_state.TrainState.create(
-        apply_fn=model.apply, params=params, tx=optax.adam(config.learning_rate)
+    return model, optax.adam(learning_rate), jax.jit(model.init)
+
+
+def create_state(config: TrainConfig, image_shape) -> train_state.TrainState:
+    model, optimizer, init = _model_and_optimizer(
+        config.model, config.arch, config.latent_dim, tuple(image_shape), config.learning_rate
     )
+    init_rng, noise_rng = jax.random.split(jax.random.PRNGKey(config.seed))
+    dummy = jnp.zeros((1, *image_shape), jnp.float32)
+    params = init(init_rng, dummy, noise_rng)["params"]
+    return train_state.TrainState.create(apply_fn=model.apply, params=params, tx=optimizer)
 
 
 def loss_terms(params, apply_fn, images, z_rng, config: TrainConfig):
@@ -147,6 +157,13 @@ def make_evaluate(config: TrainConfig) -> Callable:
     return evaluate
 
 
+@functools.lru_cache(maxsize=16)
+def _epoch_functions(config: TrainConfig) -> tuple[Callable, Callable]:
+    """make_train_epoch and make_evaluate, once per configuration without its seed (the seed
+    enters only through the state and the keys), so the seeds of a point reuse their compilation."""
+    return make_train_epoch(config), make_evaluate(config)
+
+
 def train(
     config: TrainConfig,
     train_images: np.ndarray,
@@ -162,7 +179,7 @@ def train(
     Raises DivergenceError, naming the configuration and the epoch, when the loss is not finite.
     """
     state = create_state(config, train_images.shape[1:])
-    train_epoch, evaluate = make_train_epoch(config), make_evaluate(config)
+    train_epoch, evaluate = _epoch_functions(dataclasses.replace(config, seed=0))
     train_images, validation_images = jnp.asarray(train_images), jnp.asarray(validation_images)
     root = jax.random.PRNGKey(config.seed)
     history = []
