@@ -29,6 +29,9 @@ for _model, _axes in config["sweep"].items():
             configs=point_configs,
             code=source_hash("grid.py", "data.py", "models.py", "losses.py", "train.py", "checkpoint.py", "artifacts.py"),
             versions=versions("jax", "jaxlib", "flax", "optax"),
+        # Trainings first: they are the long jobs, and the short evaluations that follow them keep
+        # both cores busy to the end (a training started late would run alone for a minute).
+        priority: 1
         threads: 1
         resources:
             # Peak 0.94 GB; 30 epochs: 0.5 (MLP) to 2 (conv) CPU-minutes per seed (README: Resources
