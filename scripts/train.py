@@ -4,8 +4,7 @@ import sys
 
 from shapestudy import jobs
 
-# Log to snakemake.log[0]; bad input or divergence: one line, exit 1; pinned to a free core.
-cores = jobs.start(snakemake)
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
 import time
 from pathlib import Path
@@ -21,8 +20,7 @@ def train_run(config, params_path, history_path, record_path):
     """Train one seed (resuming from its checkpoint) and write its three outputs; return the
     checkpoint, which stays until every seed of the job is written."""
     start = time.perf_counter()
-    log(f"training {artifacts.run_name(config)} on {len(train_split.images)} images, "
-        f"cpus {sorted(cores) if cores else 'unpinned'}")
+    log(f"training {artifacts.run_name(config)} on {len(train_split.images)} images")
     # Resume a killed job: the full state every training.checkpoint_every epochs and after the
     # last, read from the config and not from params, as it never changes the result.
     saver = checkpoint.Checkpoint(
