@@ -15,7 +15,7 @@ include: "workflow/rules/common.smk"
 
 wildcard_constraints:
     point="|".join(re.escape(point) for point in POINTS),
-    table="|".join(TABLE_TITLES),
+    table="|".join(METRICS),
 
 
 # Light rules run inside the Snakemake process itself, never as cluster jobs (see

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from shapestudy import experiments
-from shapestudy.artifacts import write_atomic
+from shapestudy.files import write_atomic
 
 tables = {Path(path).stem: pd.read_csv(path) for path in snakemake.input.tables}
 captions = {Path(path).stem: Path(path).read_text().strip() for path in snakemake.input.captions}

@@ -10,7 +10,7 @@ import pandas as pd
 from shapestudy import plotting
 
 table = plotting.with_variant(pd.read_csv(snakemake.input[0]))
-colours = plotting.variant_colours(table["variant"])
+colours = plotting.variant_colours(table)
 markers = dict(zip(sorted(table["latent_dim"].unique()), "os^Dvp<>"))
 figure, (rate_axis, rd_axis) = plt.subplots(1, 2, figsize=(plotting.PAGE_WIDTH, 2.6), constrained_layout=True)
 for (name, latent_dim), curve in table.groupby(["variant", "latent_dim"], sort=False):

@@ -9,11 +9,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from shapestudy import plotting
+from shapestudy import families, plotting
 
 table = pd.read_csv(snakemake.input[0])
 sigma = snakemake.params.sigma
-vae = table[(table["model"] == "vae") & np.isclose(table["sigma"], sigma)].sort_values("beta")
+vae = table[families.uses(table["model"], "beta") & np.isclose(table["sigma"], sigma)].sort_values("beta")
 panels = [
     ("kl_rate_bits", "KL rate (bits)"),
     ("rate_bits", f"R(σ={sigma:g}) (bits)"),

@@ -1,6 +1,6 @@
-"""Decoded prior samples of the example AE and VAE, and of the AE's fitted Gaussian, each framed
-green if its nearest render matches it (IoU >= the validity threshold), red if not (rule
-figure_samples). The samples are the first ones the evaluation scored."""
+"""Decoded samples of the example AE and VAE, a row per sampler of the registry that applies to
+the model, each framed green if its nearest render matches it (IoU >= the validity threshold),
+red if not (rule figure_samples). The samples are the first ones the evaluation scored."""
 
 from shapestudy import jobs
 
@@ -8,9 +8,9 @@ jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one l
 
 import matplotlib.pyplot as plt
 
-from shapestudy import artifacts, data, plotting, tables
+from shapestudy import artifacts, data, families, plotting, scores
 from shapestudy.evaluation.projection import iou, project
-from shapestudy.evaluation.samples import draw_latents
+from shapestudy.evaluation.samplers import SAMPLERS, draw_latents
 from shapestudy.inference import decode, encode
 
 settings = snakemake.params.evaluation
@@ -22,16 +22,15 @@ rows = []
 for (model, params, config), run in zip(
     artifacts.load_models(snakemake.input.params, snakemake.input.records), snakemake.params.runs
 ):
-    section = tables.run_section(snakemake.input.scores, run)
+    section = scores.run_section(snakemake.input.scores, run)
     validity = {row["settings"]["sampler"]: row["scores"]["validity"] for row in section["rows"]}
-    training_codes = None if config.variational else encode(model, params, everything.subset("train").images)[0]
-    latents = draw_latents(n, config.latent_dim, settings["seed"], training_codes)
+    latents = draw_latents(n, config.latent_dim, settings["seed"], families.family(config.model),
+                           lambda: encode(model, params, everything.subset("train").images)[0])
     for sampler, z in latents.items():
         samples = decode(model, params, z, config.reconstruction)
         index, _ = project(samples, renders)
         valid = iou(samples, renders[index], settings["pixel_threshold"]) >= settings["validity_iou"]
-        source = "N(0, I)" if sampler == "prior" else "fitted Gaussian"
-        label = f"{plotting.model_label(vars(config))}\n{source}: {validity[sampler]:.0%} valid"
+        label = f"{plotting.model_label(vars(config))}\n{SAMPLERS[sampler].label}: {validity[sampler]:.0%} valid"
         rows.append((label, samples, valid))
 
 width = plotting.COLUMN_WIDTH

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 
 from shapestudy import plotting
+from shapestudy.evaluation.samplers import SAMPLERS
 
 tables = {name: plotting.with_variant(pd.read_csv(path)) for name, path in snakemake.input.items()}
 sigma = snakemake.params.sigma
-colours = plotting.variant_colours(tables["reconstruction"]["variant"])
+colours = plotting.variant_colours(tables["reconstruction"])
 figure, axes = plt.subplots(2, 2, figsize=(plotting.PAGE_WIDTH, 4.6), constrained_layout=True)
 
 
@@ -27,11 +28,13 @@ def against_latent(axis, table, score, label, suffix="", **style):
 
 
 samples = tables["samples"]
-against_latent(axes[0, 0], samples[samples["sampler"] == "prior"], "validity", "valid samples (share)")
-fitted = samples[samples["sampler"] == "fitted_gaussian"]
-if len(fitted):
-    against_latent(axes[0, 0], fitted, "validity", "valid samples (share)", suffix=", fitted Gaussian", ls="--")
-axes[0, 0].set_title("(a) decoded samples of N(0, I) that are valid shapes")
+# The first sampler of the registry (N(0, I)) in solid lines, the others dashed, dotted, ...
+for sampler, style in zip(SAMPLERS.values(), ["-", "--", ":", "-."]):
+    drawn = samples[samples["sampler"] == sampler.name]
+    suffix = "" if style == "-" else f", {sampler.label}"
+    if len(drawn):
+        against_latent(axes[0, 0], drawn, "validity", "valid samples (share)", suffix=suffix, ls=style)
+axes[0, 0].set_title(f"(a) decoded samples of {next(iter(SAMPLERS.values())).label} that are valid shapes")
 axes[0, 0].set_ylim(-0.03, 1.03)
 axes[0, 0].legend(frameon=False)
 

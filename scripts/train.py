@@ -9,7 +9,7 @@ jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one l
 import time
 from pathlib import Path
 
-from shapestudy import artifacts, checkpoint, data, train
+from shapestudy import artifacts, checkpoint, data, files, train
 
 
 def log(line):
@@ -25,7 +25,7 @@ def train_run(config, params_path, history_path, record_path):
     # last, read from the config and not from params, as it never changes the result.
     saver = checkpoint.Checkpoint(
         Path(params_path).parent / "checkpoint.msgpack",
-        snakemake.config["training"].get("checkpoint_every", 5),
+        snakemake.config["training"]["checkpoint_every"],
         config,
         fingerprint={"code": snakemake.params.code, "versions": snakemake.params.versions},
         log=log,
@@ -38,8 +38,8 @@ def train_run(config, params_path, history_path, record_path):
         "config": vars(config),
         "image_shape": list(train_split.images.shape[1:]),
         "train_images": len(train_split.images),
-        "versions": artifacts.package_versions(),
-        "ran_on": artifacts.where_it_ran(),
+        "versions": files.package_versions(),
+        "ran_on": files.where_it_ran(),
         "training_seconds": float(history["seconds"].sum()),
         "first_epoch_seconds": float(history["seconds"].iloc[0]),
         "images_per_second": images_per_epoch * len(steady) / float(steady.sum()),
@@ -47,9 +47,9 @@ def train_run(config, params_path, history_path, record_path):
         "resumed_from_epoch": saver.resumed_epoch,
     }
     artifacts.save_params(params_path, state.params)
-    artifacts.write_atomic(history_path, history.to_csv(index=False).encode())
+    files.write_atomic(history_path, history.to_csv(index=False).encode())
     record["wall_seconds"] = time.perf_counter() - start
-    artifacts.write_json(record_path, record)
+    files.write_json(record_path, record)
     return saver
 
 

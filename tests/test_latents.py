@@ -49,7 +49,7 @@ def test_mig_of_copied_factors_is_near_one(codes):
         assert scores[f"mig_{name}"] > 0.9
     gaps = [scores[f"mig_{name}"] for name in ("shape", "size", "x", "y")]
     assert scores["mig"] == pytest.approx(np.mean(gaps))
-    assert scores["bins"] == 20 and scores["mig_factors"] == "shape,size,x,y"
+    assert scores["mig_factors"] == "shape,size,x,y"
 
 
 def test_mig_of_an_independent_code_is_near_zero(codes):
@@ -66,7 +66,7 @@ def test_mig_leaves_out_a_factor_with_one_value():
 
 def test_mig_include_names_the_averaged_factors(codes):
     scores = mig(codes.astype(float), codes, bins=15, include=("x", "y"))
-    assert scores["mig_factors"] == "x,y" and scores["bins"] == 15
+    assert scores["mig_factors"] == "x,y"
     assert scores["mig"] == pytest.approx((scores["mig_x"] + scores["mig_y"]) / 2)
     with pytest.raises(ValueError, match="unknown factor"):
         mig(codes.astype(float), codes, include=("colour",))
@@ -84,8 +84,7 @@ def test_linear_probe_of_the_factors_themselves(codes):
         assert scores[f"r2_{name}"] > 0.999
     # One scalar latent holds the shape index: a multinomial classifier separates the middle class.
     assert scores["accuracy_shape"] == 1.0
-    assert scores["ridge"] == 1e-3 and scores["shape_classifier"] == "multinomial_logistic"
-    assert scores["n_train"] == train.sum() and scores["n_test"] == test.sum()
+    assert set(scores) == {"r2_x", "r2_y", "r2_size", "accuracy_shape"}  # scores only
 
 
 def test_linear_probe_of_an_independent_code(codes):
@@ -95,7 +94,6 @@ def test_linear_probe_of_an_independent_code(codes):
     for name in ("x", "y", "size"):
         assert abs(scores[f"r2_{name}"]) < 0.05
     assert scores["accuracy_shape"] < 0.45  # chance is 1/3
-    assert scores["ridge"] == 0.1
 
 
 def test_linear_probe_with_a_single_shape():

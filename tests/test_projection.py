@@ -74,7 +74,6 @@ def test_factor_recovery_of_renders_is_perfect(small):
     assert scores["factor_recovery"] == 1.0
     assert all(scores[f"factor_recovery_{name}"] == 1.0 for name in ("shape", "size", "x", "y"))
     assert scores["mean_projection_distance"] == 0.0
-    assert scores["n_images"] == len(images)
 
 
 def test_factor_recovery_of_noisy_renders(small):

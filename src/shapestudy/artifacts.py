@@ -3,47 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
-import tempfile
-from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 from flax import serialization
 
-from shapestudy.models import make_model
+from shapestudy import families
+from shapestudy.files import write_atomic
+from shapestudy.models import AutoEncoder, make_model
 from shapestudy.train import TrainConfig
 
-VERSIONED_PACKAGES = ("jax", "jaxlib", "flax", "optax", "numpy")
 
+class TrainedRun(NamedTuple):
+    """A trained seed: its run id (the name of its folder, results/models/{run}/), its model, its
+    parameters and its training configuration."""
 
-def write_atomic(path: str | Path, payload: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: no reader sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: str | Path, value) -> None:
-    write_atomic(path, (json.dumps(value, indent=2, sort_keys=True, default=float) + "\n").encode())
-
-
-def package_versions(packages=VERSIONED_PACKAGES) -> dict[str, str]:
-    return {name: metadata.version(name) for name in packages}
-
-
-def where_it_ran() -> dict[str, str | None]:
-    return {"host": platform.node(), "slurm_job_id": os.environ.get("SLURM_JOB_ID")}
+    run: str
+    model: AutoEncoder
+    params: dict
+    config: TrainConfig
 
 
 def save_params(path: str | Path, params) -> None:
@@ -80,12 +60,13 @@ def load_models(params_paths, record_paths) -> list:
 
 
 def trained_runs(params_paths, record_paths):
-    """(run id, model, params, config) of each run, one at a time; the run id is the name of the
-    run's folder (results/models/{run}/)."""
+    """The TrainedRun of each run, one at a time."""
     for params_path, record_path in zip(params_paths, record_paths):
-        yield (Path(params_path).parent.name, *load_model(params_path, record_path))
+        yield TrainedRun(Path(params_path).parent.name, *load_model(params_path, record_path))
 
 
 def run_name(config: TrainConfig) -> str:
-    beta = f" beta={config.beta:g}" if config.variational else ""
-    return f"{config.model}/{config.arch} latent_dim={config.latent_dim}{beta} seed={config.seed}"
+    """'vae/mlp latent_dim=4 beta=1 seed=0': the run in messages."""
+    own = families.family(config.model).hyperparameters
+    values = "".join(f" {name}={getattr(config, name):g}" for name in own)
+    return f"{config.model}/{config.arch} latent_dim={config.latent_dim}{values} seed={config.seed}"

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from flax import serialization
 
-from shapestudy.artifacts import write_atomic
+from shapestudy.files import write_atomic
 
 FORMAT = 1
 

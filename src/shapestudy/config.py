@@ -1,7 +1,10 @@
-"""The study's configuration: validation against the JSON schema, and the sweep it defines."""
+"""The study's configuration: validation against the JSON schema (with its defaults filled in),
+and the sweep it defines."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 import math
 from pathlib import Path
@@ -9,14 +12,28 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from shapestudy import families
 from shapestudy.grid import FactorGrid
 
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+# Package data, so that an installed (not only an editable) package validates; the workflow's
+# workflow/schemas/config.schema.yaml is a link to it.
+SCHEMA = Path(__file__).with_name("config.schema.yaml")
 
 
-# Training settings that change how a job runs but never what it produces: they stay out of the
-# run's configuration, its rule params and so its identity (changing them reruns nothing).
-JOB_SETTINGS = ("checkpoint_every", "gpu")
+@functools.cache
+def schema(path: Path = SCHEMA) -> dict:
+    """The schema, with one entry under `sweep` per family of the model registry."""
+    loaded = yaml.safe_load(Path(path).read_text())
+    loaded["properties"]["sweep"]["properties"] = {name: families.sweep_axes(name) for name in families.FAMILIES}
+    return loaded
+
+
+def job_settings() -> tuple[str, ...]:
+    """Training settings that change how a job runs but never what it produces (`identity: false`
+    in the schema): they stay out of the run's configuration, its rule params and so its identity
+    (changing them reruns nothing)."""
+    training = schema()["properties"]["training"]["properties"]
+    return tuple(key for key, spec in training.items() if spec.get("identity") is False)
 
 
 class ConfigError(ValueError):
@@ -45,13 +62,24 @@ def _explain(error: jsonschema.ValidationError) -> str:
     return f"{key}: {error.message}"
 
 
+def _fill_defaults(instance: dict, spec: dict) -> None:
+    """Set every missing key that has a `default` in the schema, at any depth, in place."""
+    for key, sub in spec.get("properties", {}).items():
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if isinstance(instance.get(key), dict):
+            _fill_defaults(instance[key], sub)
+
+
 def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
-    """Check `config` against the schema and the rules a schema cannot say; raise ConfigError."""
-    schema = yaml.safe_load(schema_path.read_text())
-    validator = jsonschema.Draft202012Validator(schema)
+    """Check `config` against the schema and the rules a schema cannot say; raise ConfigError.
+    The schema's defaults are filled into `config` (in place), the one place they are applied."""
+    spec = schema(Path(schema_path))
+    validator = jsonschema.Draft202012Validator(spec)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), e.path))
     if errors:
         raise ConfigError(_explain(errors[0]))
+    _fill_defaults(config, spec)
     data = config["data"]
     if not data["size_min"] <= data["size_max"] <= data["canvas"]:
         raise ConfigError(
@@ -81,10 +109,7 @@ def grid(config: dict) -> FactorGrid:
     return FactorGrid(data["canvas"], tuple(data["shapes"]), data["size_min"], data["size_max"])
 
 
-def point_id(run: dict) -> str:
-    """The name of a point of the sweep: a configuration without its seed, e.g. vae-mlp-z4-b1."""
-    beta = f"-b{run['beta']:g}" if run["model"] == "vae" else ""
-    return f"{run['model']}-{run['arch']}-z{run['latent_dim']}{beta}"
+point_id = families.point_id
 
 
 def run_id(run: dict) -> str:
@@ -94,15 +119,20 @@ def run_id(run: dict) -> str:
 
 def runs(config: dict) -> dict[str, dict]:
     """Every training configuration of the sweep (the fields of train.TrainConfig), by run id."""
-    training = config["training"]
+    training = {k: v for k, v in config["training"].items() if k not in job_settings()}
     result = {}
     for model, axes in config["sweep"].items():
-        betas = axes.get("beta", [0.0])
-        for arch, latent_dim, beta, seed in itertools.product(
-            axes["arch"], axes["latent_dim"], betas, axes["seed"]
+        # Every hyper-parameter of the registry is in every run: a family without it gets its
+        # neutral value (the AE's beta is 0).
+        values = {
+            name: axes.get(name, [h.neutral]) for name, h in families.HYPERPARAMETERS.items()
+        }
+        for arch, latent_dim, *chosen, seed in itertools.product(
+            axes["arch"], axes["latent_dim"], *values.values(), axes["seed"]
         ):
-            run = dict(model=model, arch=arch, latent_dim=latent_dim, seed=seed, beta=float(beta))
-            run.update({k: v for k, v in training.items() if k not in JOB_SETTINGS})
+            run = dict(model=model, arch=arch, latent_dim=latent_dim, seed=seed)
+            run.update({name: float(value) for name, value in zip(values, chosen)})
+            run.update(training)
             result[run_id(run)] = run
     return result
 

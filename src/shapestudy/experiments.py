@@ -9,21 +9,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from shapestudy.tables import presentable
-
-# The columns of each table that the section shows; the full tables are in results/tables/.
-SHOWN = {
-    "reconstruction": ["mse", "psnr_db", "iou", "factor_recovery"],
-    "samples": ["validity", "mean_distance", "coverage", "coverage_true", "novelty", "tv_x", "tv_size"],
-    "rate": ["rate_bits", "distortion", "kl_rate_bits", "posterior_noise_rate_bits", "active_dimensions", "entropy_bits"],
-    "latents": ["mig", "r2_x", "r2_y", "r2_size", "accuracy_shape"],
-}
-TITLES = {
-    "reconstruction": "Reconstruction of the test split",
-    "samples": "Quality of decoded prior samples on the known manifold",
-    "rate": "Information rate R(σ) and distortion D(σ)",
-    "latents": "What the latent dimensions mean",
-}
+from shapestudy import families, render
+from shapestudy.evaluation.metrics import METRICS
+from shapestudy.tables import SEED_FREE_KEYS, presentable
 
 
 @dataclasses.dataclass
@@ -41,9 +29,13 @@ def pct(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{100 * value:.1f}%"
 
 
-def label(row) -> str:
-    beta = f", β = {row['beta']:g}" if row["model"] == "vae" else ""
-    return f"{row['model'].upper()} (latent {row['latent_dim']}{beta})"
+label = families.label
+
+
+def by_kind(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of deterministic (AE-like) and of variational models."""
+    variational = np.array(families.is_variational(table["model"]), dtype=bool)
+    return table[~variational], table[variational]
 
 
 def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
@@ -51,8 +43,10 @@ def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
     n = int(tables["reconstruction"]["n"].max())
     models = []
     for model, axes in sweep.items():
-        betas = f", β in {axes['beta']}" if "beta" in axes else ""
-        models.append(f"{model.upper()} with latent sizes {axes['latent_dim']}{betas} and seeds {axes['seed']}")
+        values = "".join(
+            f", {families.HYPERPARAMETERS[h].symbol} in {axes[h]}" for h in families.family(model).hyperparameters
+        )
+        models.append(f"{families.family(model).label} with latent sizes {axes['latent_dim']}{values} and seeds {axes['seed']}")
     sizes = f"{data['size_min']}..{data['size_max']}"
     return (
         f"Data: every tuple of {len(data['shapes'])} shape(s) ({', '.join(data['shapes'])}), sizes {sizes} "
@@ -68,7 +62,7 @@ def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
 
 
 def reconstruction_finding(table: pd.DataFrame) -> str:
-    ae, vae = table[table["model"] == "ae"], table[table["model"] == "vae"]
+    ae, vae = by_kind(table)
     parts = []
     for dim in sorted(set(ae["latent_dim"]) & set(vae["latent_dim"])):
         a = ae[ae["latent_dim"] == dim]["mse_mean"].iloc[0]
@@ -94,7 +88,7 @@ def reconstruction_finding(table: pd.DataFrame) -> str:
 
 def samples_finding(table: pd.DataFrame) -> str:
     prior = table[table["sampler"] == "prior"]
-    ae, vae = prior[prior["model"] == "ae"], prior[prior["model"] == "vae"]
+    ae, vae = by_kind(prior)
     fitted = table[table["sampler"] == "fitted_gaussian"]
     if ae.empty or vae.empty:
         return "Sample quality. The sweep lacks an AE or a VAE; the comparison needs both."
@@ -134,7 +128,7 @@ def samples_finding(table: pd.DataFrame) -> str:
 def rate_finding(table: pd.DataFrame, sigma: float) -> str:
     at = table[np.isclose(table["sigma"], sigma)]
     entropy = at["entropy_bits_mean"].iloc[0]
-    ae, vae = at[at["model"] == "ae"], at[at["model"] == "vae"]
+    ae, vae = by_kind(at)
     text = f"Information rate. At σ = {sigma:g}, "
     if len(ae):
         text += f"AE rates span {fmt(ae['rate_bits_mean'].min())}–{fmt(ae['rate_bits_mean'].max())} bits with distortion {fmt(ae['distortion_mean'].min())}–{fmt(ae['distortion_mean'].max())}; "
@@ -189,7 +183,7 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
         "latents": latents_finding(tables["latents"], n_factors),
     }
     for name, finding in findings.items():
-        blocks += [Block("paragraph", finding), Block("table", TITLES[name], name)]
+        blocks += [Block("paragraph", finding), Block("table", METRICS[name].title, name)]
     blocks.append(Block("heading", "Figures"))
     blocks += [Block("figure", captions[f], f) for f in figures]
     return blocks
@@ -198,9 +192,9 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
 def shown_table(table: pd.DataFrame, name: str, sigma: float) -> tuple[pd.DataFrame, dict]:
     if name == "rate":
         table = table[np.isclose(table["sigma"], sigma)]
-    scores = [s for s in SHOWN[name] if f"{s}_mean" in table]
+    scores = [s for s in METRICS[name].shown if f"{s}_mean" in table]
     shown, constant = presentable(table.reset_index(drop=True), scores, digits=3)
-    keep = [c for c in shown.columns if c in ("model", "arch", "latent_dim", "beta", "sampler", "n") or c in scores]
+    keep = [c for c in shown.columns if c in (*SEED_FREE_KEYS, "sampler", "n") or c in scores]
     return shown[keep], constant
 
 
@@ -215,20 +209,13 @@ def to_markdown(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: flo
             shown, _ = shown_table(tables[block.name], block.name, sigma)
             suffix = f" at σ = {sigma:g}" if block.name == "rate" else ""
             lines += [f"**Table: {block.text}{suffix}** (mean ± sd over seeds; all columns in `results/tables/{block.name}.csv`)", ""]
-            lines += ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * len(shown.columns)]
-            lines += ["| " + " | ".join(row) + " |" for row in shown.itertuples(index=False)] + [""]
+            lines += render.markdown_table(shown.columns, shown.itertuples(index=False)) + [""]
         elif block.kind == "figure":
             lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure ({block.name}).* {block.text}", ""]
     return "\n".join(lines)
 
 
-def latex_escape(text: str) -> str:
-    replacements = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-    text = "".join(replacements.get(c, c) for c in text)
-    for symbol, command in {"±": r"$\pm$", "β": r"$\beta$", "σ": r"$\sigma$", "≥": r"$\geq$", "²": r"$^2$", "–": "--"}.items():
-        text = text.replace(symbol, command)
-    return text
+latex_escape = render.latex_escape
 
 
 def to_latex(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float) -> str:
@@ -242,12 +229,9 @@ def to_latex(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float)
         elif block.kind == "table":
             shown, _ = shown_table(tables[block.name], block.name, sigma)
             suffix = f" at σ = {sigma:g}" if block.name == "rate" else ""
-            lines += [r"\begin{table}[t]", r"\centering", r"\scriptsize",
-                      f"\\caption{{{latex_escape(block.text + suffix)} (mean ± sd over seeds)}}".replace("±", r"$\pm$"),
-                      f"\\label{{tab:{block.name}}}", f"\\begin{{tabular}}{{{'l' * len(shown.columns)}}}", r"\hline",
-                      " & ".join(latex_escape(c) for c in shown.columns) + r" \\", r"\hline"]
-            lines += [" & ".join(latex_escape(v) for v in row) + r" \\" for row in shown.itertuples(index=False)]
-            lines += [r"\hline", r"\end{tabular}", r"\end{table}", ""]
+            caption = f"{block.text}{suffix} (mean ± sd over seeds)"
+            lines += render.latex_table(shown.columns, shown.itertuples(index=False), caption, size=r"\scriptsize",
+                                        label=f"tab:{block.name}")
         elif block.kind == "figure":
             lines += [r"\begin{figure}[t]", r"\centering", f"\\includegraphics[width=\\linewidth]{{figures/{block.name}.pdf}}",
                       f"\\caption{{{latex_escape(block.text)}}}", f"\\label{{fig:{block.name}}}", r"\end{figure}", ""]

@@ -12,6 +12,8 @@ import jax
 import jax.numpy as jnp
 from flax import linen as nn
 
+from shapestudy import families
+
 
 class MLPEncoder(nn.Module):
     """Returns (mean, logvar); an AE's encoder has no logvar head and returns (z, None)."""
@@ -129,8 +131,8 @@ class AutoEncoder(nn.Module):
 
 
 def make_model(model: str, arch: str, latent_dim: int, image_shape) -> AutoEncoder:
+    """The network of a model family of the registry (shapestudy.families)."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown arch {arch!r}: expected one of {sorted(ARCHITECTURES)}")
-    if model not in ("ae", "vae"):
-        raise ValueError(f"unknown model {model!r}: expected 'ae' or 'vae'")
-    return AutoEncoder(latent_dim, tuple(image_shape), variational=model == "vae", arch=arch)
+    variational = families.family(model).variational
+    return AutoEncoder(latent_dim, tuple(image_shape), variational=variational, arch=arch)

@@ -3,13 +3,14 @@
 import matplotlib
 import numpy as np
 
+from shapestudy import families
+
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
 COLUMN_WIDTH = 3.4  # inches, one column of a two-column paper
 PAGE_WIDTH = 7.0  # inches, both columns
-MODEL_COLOURS = {"ae": "#1b6ca8", "vae": "#d1495b"}
 SEPARATOR = "0.55"  # the lines between and around the images of an image grid
 
 plt.rcParams.update(
@@ -96,22 +97,23 @@ def mark(axis, good: bool):
         spine.set_linewidth(2)
 
 
-def model_label(row) -> str:
-    """'AE z=4' or 'VAE z=4, β=1' for a row of a table or a run's config."""
-    beta = f", β={row['beta']:g}" if row["model"] == "vae" else ""
-    return f"{row['model'].upper()} z={row['latent_dim']}{beta}"
+model_label = families.label
 
 
-def variant(row) -> str:
-    """The model and beta without the latent size: 'AE' or 'VAE β=4'."""
-    return "AE" if row["model"] == "ae" else f"VAE β={row['beta']:g}"
-
-
-def variant_colours(variants) -> dict:
-    """AE in blue, VAEs in reds darkening with beta."""
-    vaes = sorted((v for v in set(variants) if v != "AE"), key=lambda v: float(v.split("=")[1]))
-    reds = plt.cm.Reds([0.45 + 0.5 * i / max(len(vaes) - 1, 1) for i in range(len(vaes))])
-    return {"AE": MODEL_COLOURS["ae"], **dict(zip(vaes, reds))}
+def variant_colours(table) -> dict:
+    """A colour per variant (column 'variant', see with_variant) of a table: a family with one
+    variant in its colour, one with several in shades of its colour map, darkening with its
+    hyper-parameters (VAEs in reds darkening with beta)."""
+    colours = {}
+    for model, rows in table.drop_duplicates("variant").groupby("model", sort=False):
+        family = families.family(model)
+        variants = list(rows.sort_values(list(family.hyperparameters))["variant"]) if family.hyperparameters else []
+        if len(variants) <= 1:
+            colours.update(dict.fromkeys(rows["variant"], family.colour))
+            continue
+        shades = plt.get_cmap(family.shades)([0.45 + 0.5 * i / (len(variants) - 1) for i in range(len(variants))])
+        colours.update(zip(variants, shades))
+    return colours
 
 
 def latent_colours(latent_dims) -> dict:
@@ -120,9 +122,10 @@ def latent_colours(latent_dims) -> dict:
 
 
 def with_variant(table):
-    """A table with a 'variant' column, sorted by variant and latent size."""
-    table = table.assign(variant=table.apply(variant, axis=1))
-    return table.sort_values(["model", "beta", "latent_dim"])
+    """A table with a 'variant' column ('AE', 'VAE β=4': families.variant), sorted by variant and
+    latent size."""
+    table = table.assign(variant=table.apply(families.variant, axis=1))
+    return table.sort_values(["model", *families.HYPERPARAMETERS, "latent_dim"])
 
 
 def entropy_line(axis, bits: float, orientation: str = "horizontal"):

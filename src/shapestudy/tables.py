@@ -1,67 +1,21 @@
-"""Score files and the tables aggregated from them over seeds.
-
-A score file (one per point of the sweep and metric family) is JSON with a section per run (seed):
-    {"point": id, "runs": [{"run": id, "config": {training configuration}, "ran_on": {...},
-                            "rows": [{"settings": {...}, "scores": {...}}], ...}]}
-"settings" holds everything that produced the scores besides the configuration (estimator
-settings, noise level, ...); "scores" holds the numbers. Aggregation groups runs that differ only
-in their seed and reports mean, standard deviation and n of every score.
-"""
+"""The tables aggregated from score files over seeds: mean, standard deviation and n of every
+score, per configuration and settings (score files: scores.py)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pandas as pd
 
-from shapestudy.artifacts import where_it_ran, write_atomic, write_json
+from shapestudy import families, render, scores
+from shapestudy.files import write_atomic
 
-SEED_FREE_KEYS = ("model", "arch", "latent_dim", "beta")
-
-
-def run_scores(run: str, config: dict, rows: list[dict], **extra) -> dict:
-    """One run's section of a score file; `extra` holds arrays kept for figures (not aggregated)."""
-    return {"run": run, "config": config, "rows": rows, "ran_on": where_it_ran(), **extra}
-
-
-def write_scores(path, point: str, runs: list[dict]) -> None:
-    """Write a point's score file from its runs' sections (run_scores)."""
-    write_json(path, {"point": point, "runs": runs})
-
-
-def _read(path) -> dict:
-    try:
-        content = json.loads(Path(path).read_text())
-        if not isinstance(content["runs"], list):
-            raise ValueError("'runs' is not a list")
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path}: not a readable score file ({type(error).__name__}: {error})") from None
-    return content
-
-
-def run_section(paths, run: str) -> dict:
-    """The section of one run in the given score files."""
-    for path in paths:
-        for section in _read(path)["runs"]:
-            if section["run"] == run:
-                return section
-    raise ValueError(f"{', '.join(map(str, paths))}: no scores of run {run}")
-
-
-def score_row(result: dict, settings: list[str], **more_settings) -> dict:
-    """A metric's flat result dict split into {"settings": ..., "scores": ...}."""
-    return {
-        "settings": {**{k: result[k] for k in settings}, **more_settings},
-        "scores": {k: v for k, v in result.items() if k not in settings},
-    }
+SEED_FREE_KEYS = ("model", "arch", "latent_dim", *families.HYPERPARAMETERS)
 
 
 def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:
     """One row per run and settings: configuration, settings and scores; and the score columns."""
     records, score_columns = [], {}
     for path in paths:
-        for section in _read(path)["runs"]:
+        for section in scores.read(path)["runs"]:
             for row in section["rows"]:
                 records.append({"run": section["run"], **section["config"], **row["settings"], **row["scores"]})
                 score_columns.update(dict.fromkeys(row["scores"]))
@@ -94,41 +48,34 @@ def _mean_sd(table: pd.DataFrame, score: str, digits: int) -> pd.Series:
 
 
 def presentable(table: pd.DataFrame, score_columns: list[str], digits: int = 4):
-    """The table as strings: varying keys, n, and 'mean ± sd' per score; and the constant keys."""
+    """The table as strings: varying keys, n, and 'mean ± sd' per score; and the constant keys.
+    A hyper-parameter's cell is blank in the rows of a family that does not have it."""
     varying, constant = _varying_keys(table, score_columns)
     shown = table[varying].copy()
-    if "beta" in shown and "model" in shown:
-        shown["beta"] = shown["beta"].where(shown["model"] == "vae", "")
+    for name in families.HYPERPARAMETERS:
+        if name in shown and "model" in shown:
+            shown[name] = shown[name].where(families.uses(shown["model"], name), "")
     shown["n"] = table["n"]
     for score in score_columns:
         shown[score] = _mean_sd(table, score, digits)
     return shown.astype(str), constant
 
 
+def _settings_line(constant: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in constant.items())
+
+
 def to_markdown(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
     shown, constant = presentable(table, score_columns)
-    header = "| " + " | ".join(shown.columns) + " |"
-    rule = "|" + "|".join("---" for _ in shown.columns) + "|"
-    body = ["| " + " | ".join(row) + " |" for row in shown.itertuples(index=False)]
-    settings = ", ".join(f"{k} = {v}" for k, v in constant.items())
-    return "\n".join([f"### {title}", "", header, rule, *body, "", f"Mean ± sd over seeds (n runs). Settings: {settings}.", ""])
-
-
-def _latex_escape(text: str) -> str:
-    return text.replace("\\", r"\textbackslash{}").replace("_", r"\_").replace("%", r"\%").replace("&", r"\&").replace("±", r"$\pm$")
+    body = render.markdown_table(shown.columns, shown.itertuples(index=False))
+    note = f"Mean ± sd over seeds (n runs). Settings: {_settings_line(constant)}."
+    return "\n".join([f"### {title}", "", *body, "", note, ""])
 
 
 def to_latex(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
     shown, constant = presentable(table, score_columns)
-    columns = "l" * len(shown.columns)
-    lines = [r"\begin{table}[t]", r"\centering", r"\small", f"\\caption{{{_latex_escape(title)}}}",
-             f"\\begin{{tabular}}{{{columns}}}", r"\hline",
-             " & ".join(_latex_escape(c) for c in shown.columns) + r" \\", r"\hline"]
-    lines += [" & ".join(_latex_escape(v) for v in row) + r" \\" for row in shown.itertuples(index=False)]
-    settings = ", ".join(f"{k} = {v}" for k, v in constant.items())
-    lines += [r"\hline", r"\end{tabular}", "", f"\\footnotesize{{Mean $\\pm$ sd over seeds. {_latex_escape(settings)}.}}",
-              r"\end{table}", ""]
-    return "\n".join(lines)
+    note = f"\\footnotesize{{Mean $\\pm$ sd over seeds. {render.latex_escape(_settings_line(constant))}.}}"
+    return "\n".join(render.latex_table(shown.columns, shown.itertuples(index=False), title, note=note))
 
 
 def write_tables(score_paths, outputs: dict[str, str], title: str) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import optax
 import pandas as pd
 from flax.training import train_state
 
+from shapestudy import families
 from shapestudy.losses import kl_divergence, reconstruction_error
 from shapestudy.models import make_model
 
@@ -34,7 +35,7 @@ class TrainConfig:
 
     @property
     def variational(self) -> bool:
-        return self.model == "vae"
+        return families.family(self.model).variational
 
 
 class DivergenceError(RuntimeError):

@@ -1,12 +1,14 @@
-import hashlib
 import re
 import sys
 from importlib import metadata
 from pathlib import Path
 
 from shapestudy import config as study_config
+from shapestudy import fingerprint
+from shapestudy.evaluation.metrics import METRICS
 
-# Stop before any job, with one line, on a config the study cannot run.
+# Stop before any job, with one line, on a config the study cannot run. Validation also fills in
+# the schema's defaults: rules and scripts read every key from `config` without defaults of their own.
 try:
     study_config.validate(config)
 except study_config.ConfigError as error:
@@ -14,18 +16,15 @@ except study_config.ConfigError as error:
 
 RUNS = study_config.runs(config)
 POINTS = study_config.points(RUNS)
-TABLE_TITLES = {
-    "reconstruction": "Reconstruction of the test split",
-    "samples": "Sample quality on the known manifold",
-    "rate": "Information rate and distortion",
-    "latents": "What the latent dimensions mean",
-}
-# Package modules that rules import besides their own: to load a dataset and a trained model, to
-# write scores, to draw.
-MODEL_CODE = ("grid.py", "data.py", "models.py", "losses.py", "train.py", "artifacts.py", "inference.py")
-EVALUATION_CODE = (*MODEL_CODE, "tables.py")
-FIGURE_CODE = ("plotting.py",)
 PACKAGE = Path(workflow.basedir) / "src" / "shapestudy"
+SCRIPTS = Path(workflow.basedir) / "scripts"
+
+
+def code(script, *modules):
+    """Fingerprint of the package modules that a rule's script (and the named modules, which the
+    script imports by name at run time) reach; Snakemake does not see imported code, so a rule
+    carries this in its params and reruns when one of them changes (shapestudy.fingerprint)."""
+    return fingerprint.code_hash([SCRIPTS / script, *modules], PACKAGE)
 
 
 def per_attempt(amount):
@@ -50,16 +49,7 @@ def per_attempt_per_seed(amount):
 def training_gpus(wildcards):
     """GPUs a training job asks for: 1 with training.gpu (sbatch --gpus=1), else 0. A job without
     one runs JAX on the CPU (shapestudy.jobs.start)."""
-    return 1 if config["training"].get("gpu", False) else 0
-
-
-def source_hash(*modules):
-    """Fingerprint of the package modules that a job imports; Snakemake does not see imported code,
-    so a rule carries this in its params and reruns when one of them changes."""
-    digest = hashlib.sha256()
-    for module in modules:
-        digest.update((PACKAGE / module).read_bytes())
-    return digest.hexdigest()[:16]
+    return 1 if config["training"]["gpu"] else 0
 
 
 def versions(*packages):
@@ -82,6 +72,13 @@ def evaluation_settings(*keys):
     return {key: config["evaluation"][key] for key in keys}
 
 
+def study_settings():
+    """The config's sections that the Experiments section describes, without the settings that
+    never change a result (training.checkpoint_every, training.gpu)."""
+    training = {k: v for k, v in config["training"].items() if k not in study_config.job_settings()}
+    return {"data": config["data"], "sweep": config["sweep"], "training": training, "figures": config["figures"]}
+
+
 def trained_point(wildcards):
     """The dataset and the trained seeds of a point: the inputs of every evaluation rule."""
     return _runs_input(POINTS[wildcards.point])
@@ -98,7 +95,7 @@ def point_scores(family, run_ids):
 
 
 def table_title(wildcards):
-    return TABLE_TITLES[wildcards.table]
+    return METRICS[wildcards.table].title
 
 
 def histories():
@@ -154,7 +151,7 @@ def figure_captions():
 
 def final_outputs():
     return [
-        *expand("results/tables/{table}.{ext}", table=TABLE_TITLES, ext=["csv", "md", "tex"]),
+        *expand("results/tables/{table}.{ext}", table=METRICS, ext=["csv", "md", "tex"]),
         *expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["png", "pdf"]),
         "results/report/experiments.md",
         "results/report/experiments.tex",

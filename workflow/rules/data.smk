@@ -5,7 +5,7 @@ rule generate_data:
         "logs/generate_data.log",
     params:
         data=config["data"],
-        code=source_hash("grid.py", "data.py"),
+        code=code("generate_data.py"),
     threads: 1
     resources:
         # Peak 0.3 GB and 3 seconds (README: Resources of each rule); x attempt.

@@ -11,7 +11,7 @@ rule figure_reconstructions:
         "logs/figure/reconstructions.log",
     params:
         examples=config["figures"]["examples"],
-        code=source_hash(*FIGURE_CODE, *MODEL_CODE),
+        code=code("figure_reconstructions.py"),
     script:
         "../../scripts/figure_reconstructions.py"
 
@@ -29,7 +29,7 @@ rule figure_samples:
         examples=config["figures"]["examples"],
         runs=figure_runs(),
         evaluation=evaluation_settings("pixel_threshold", "validity_iou", "seed"),
-        code=source_hash(*FIGURE_CODE, *MODEL_CODE, "evaluation/projection.py", "evaluation/samples.py"),
+        code=code("figure_samples.py"),
     script:
         "../../scripts/figure_samples.py"
 
@@ -43,7 +43,7 @@ rule figure_traversals:
     log:
         "logs/figure/traversals.log",
     params:
-        code=source_hash(*FIGURE_CODE, *MODEL_CODE),
+        code=code("figure_traversals.py"),
     script:
         "../../scripts/figure_traversals.py"
 
@@ -57,7 +57,7 @@ rule figure_latent_scatter:
     log:
         "logs/figure/latent_scatter.log",
     params:
-        code=source_hash(*FIGURE_CODE, *MODEL_CODE),
+        code=code("figure_latent_scatter.py"),
     script:
         "../../scripts/figure_latent_scatter.py"
 
@@ -71,7 +71,7 @@ rule figure_rate:
     log:
         "logs/figure/rate.log",
     params:
-        code=source_hash(*FIGURE_CODE),
+        code=code("figure_rate.py"),
     script:
         "../../scripts/figure_rate.py"
 
@@ -86,7 +86,7 @@ rule figure_rate_vs_beta:
         "logs/figure/rate_vs_beta.log",
     params:
         sigma=config["figures"]["sigma"],
-        code=source_hash(*FIGURE_CODE),
+        code=code("figure_rate_vs_beta.py"),
     script:
         "../../scripts/figure_rate_vs_beta.py"
 
@@ -101,7 +101,7 @@ rule figure_mutual_information:
         "logs/figure/mutual_information.log",
     params:
         runs=figure_runs(),
-        code=source_hash(*FIGURE_CODE),
+        code=code("figure_mutual_information.py"),
     script:
         "../../scripts/figure_mutual_information.py"
 
@@ -115,7 +115,7 @@ rule figure_training_curves:
     log:
         "logs/figure/training_curves.log",
     params:
-        code=source_hash(*FIGURE_CODE),
+        code=code("figure_training_curves.py"),
     script:
         "../../scripts/figure_training_curves.py"
 
@@ -133,6 +133,6 @@ rule figure_summary:
         "logs/figure/summary.log",
     params:
         sigma=config["figures"]["sigma"],
-        code=source_hash(*FIGURE_CODE),
+        code=code("figure_summary.py"),
     script:
         "../../scripts/figure_summary.py"

@@ -1,6 +1,6 @@
 rule experiments:
     input:
-        tables=expand("results/tables/{table}.csv", table=TABLE_TITLES),
+        tables=expand("results/tables/{table}.csv", table=METRICS),
         figures=expand("results/figures/{figure}.png", figure=FIGURES),
         captions=figure_captions(),
     output:
@@ -9,7 +9,7 @@ rule experiments:
     log:
         "logs/experiments.log",
     params:
-        config={key: config[key] for key in ("data", "sweep", "training", "figures")},
-        code=source_hash("experiments.py", "tables.py"),
+        config=study_settings(),
+        code=code("experiments.py"),
     script:
         "../../scripts/experiments.py"

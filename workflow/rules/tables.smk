@@ -9,6 +9,6 @@ rule table:
         "logs/table/{table}.log",
     params:
         title=table_title,
-        code=source_hash("tables.py", "artifacts.py"),
+        code=code("table.py"),
     script:
         "../../scripts/table.py"

@@ -24,10 +24,10 @@ for _model, _axes in config["sweep"].items():
         log:
             "logs/train/{point}.log",
         benchmark:
-            "benchmarks/train/{point}.tsv"
+            f"logs/benchmarks/train_{_model}/{{point}}.tsv"
         params:
             configs=point_configs,
-            code=source_hash("grid.py", "data.py", "models.py", "losses.py", "train.py", "checkpoint.py", "artifacts.py"),
+            code=code("train.py"),
             versions=versions("jax", "jaxlib", "flax", "optax"),
         # Trainings first: they are the long jobs, and the short evaluations that follow them keep
         # both cores busy to the end (a training started late would run alone for a minute).

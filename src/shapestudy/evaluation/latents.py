@@ -9,6 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from shapestudy.data import FACTORS
+from shapestudy.inference import encode
+from shapestudy.scores import row
+
+RIDGE = 1e-3  # the linear probes' penalty
 
 
 def _one_hot(labels: np.ndarray, n_classes: int, dtype=np.float64) -> np.ndarray:
@@ -81,7 +85,6 @@ def mig(codes, factor_codes, bins: int = 20, include=FACTORS) -> dict:
     return {
         "mig": float(np.mean(list(averaged.values()))) if averaged else float("nan"),
         **scores,
-        "bins": bins,
         "mig_factors": ",".join(averaged),
     }
 
@@ -170,10 +173,23 @@ def linear_probe(codes_train, factors_train, codes_test, factors_test, ridge: fl
         scores["accuracy_shape"] = float((predicted == labels_test).mean())
     else:
         scores["accuracy_shape"] = float("nan")
-    return {
-        **scores,
-        "ridge": ridge,
-        "shape_classifier": "multinomial_logistic",
-        "n_train": len(x_train),
-        "n_test": len(x_test),
-    }
+    return scores
+
+
+def score(dataset, trained, settings: dict) -> dict:
+    """One row: MIG over every tuple of M and the linear probes (fitted on the training split,
+    scored on the test split), all on the encoder means; and the MI matrix for the figure."""
+    bins = settings["mi_bins"]
+    factors = dataset.factor_codes()
+    split = dataset.factors["split"].to_numpy()
+    train, test = split == "train", split == "test"
+    codes, _ = encode(trained.model, trained.params, dataset.images)
+    # Every tuple once: the factors are exactly uniform over M, and the plug-in MI estimate has ten
+    # times the samples of the test split.
+    scores = mig(codes, factors, bins=bins)
+    used = {"bins": bins, "mig_factors": scores.pop("mig_factors"), "ridge": RIDGE,
+            "shape_classifier": "multinomial_logistic", "n_train": int(train.sum()), "n_test": int(test.sum()),
+            "mi_rows": "all tuples"}
+    scores.update(linear_probe(codes[train], factors[train], codes[test], factors[test], ridge=RIDGE))
+    information = mutual_information_matrix(codes, factors, bins=bins)
+    return {"rows": [row(used, scores)], "mutual_information_bits": information.tolist()}

@@ -176,8 +176,7 @@ def factor_recovery(reconstructions, true_codes, renders, render_codes, chunk: i
 
     true_codes and render_codes are (n, 4) factor codes in the order of data.FACTORS (shape index,
     size, x, y), as returned by Dataset.factor_codes(). Returns `factor_recovery` (all four factors
-    right), `factor_recovery_<factor>` (each factor alone), the mean projection distance, and
-    n_images.
+    right), `factor_recovery_<factor>` (each factor alone) and the mean projection distance.
     """
     true_codes, render_codes = np.asarray(true_codes), np.asarray(render_codes)
     index, distance = project_translated(reconstructions, renders, render_codes, chunk=chunk)
@@ -186,5 +185,4 @@ def factor_recovery(reconstructions, true_codes, renders, render_codes, chunk: i
     for column, name in enumerate(FACTORS):
         scores[f"factor_recovery_{name}"] = float(match[:, column].mean())
     scores["mean_projection_distance"] = float(distance.mean())
-    scores["n_images"] = len(index)
     return scores

@@ -7,7 +7,12 @@ any code can need.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from shapestudy.inference import decode, encode
+from shapestudy.scores import row
 
 
 def information_rate(codes, sigma: float) -> float:
@@ -39,8 +44,8 @@ def active_dimensions(mean, threshold: float = 0.01) -> int:
     return int((np.var(np.asarray(mean, dtype=np.float64), axis=0) > threshold).sum())
 
 
-def rate_distortion(codes, decode_fn, images, sigmas, seed: int, entropy_bits: float) -> list[dict]:
-    """R(sigma) and D(sigma) for each sigma: one row dict per sigma.
+def rate_distortion(codes, decode_fn, images, sigmas, seed: int) -> list[dict]:
+    """R(sigma) and D(sigma) for each sigma: one dict {sigma, rate_bits, distortion} per sigma.
 
     decode_fn maps codes (n, d) to images (n, ...) in pixel space (not logits). D(sigma) is the
     squared error summed over pixels, averaged over images, of decode_fn(z + sigma * eps) against
@@ -59,9 +64,32 @@ def rate_distortion(codes, decode_fn, images, sigmas, seed: int, entropy_bits: f
                 "sigma": float(sigma),
                 "rate_bits": information_rate(codes, sigma),
                 "distortion": float(squared_error.mean()),
-                "entropy_bits": float(entropy_bits),
-                "seed": seed,
-                "n_images": len(codes),
             }
         )
     return rows
+
+
+def score(dataset, trained, settings: dict) -> dict:
+    """One row per sigma: R(sigma), D(sigma) and H(X); for a VAE also the posterior-noise rate,
+    the KL rate and the active dimensions (nan for a deterministic encoder)."""
+    model, params, config = trained.model, trained.params, trained.config
+    test = dataset.subset("test")
+    mean, logvar = encode(model, params, test.images)
+    if config.variational:
+        posterior = {
+            "posterior_noise_rate_bits": posterior_noise_rate(mean, logvar),
+            "kl_rate_bits": kl_rate_bits(mean, logvar),
+            "active_dimensions": active_dimensions(mean, settings["active_threshold"]),
+        }
+    else:
+        posterior = dict.fromkeys(["posterior_noise_rate_bits", "kl_rate_bits", "active_dimensions"], math.nan)
+    rows = []
+    curve = rate_distortion(
+        mean, lambda z: decode(model, params, z, config.reconstruction), test.images, settings["sigmas"],
+        seed=settings["seed"],
+    )
+    for point in curve:
+        used = {"sigma": point.pop("sigma"), "seed": settings["seed"], "n_images": len(mean),
+                "active_threshold": settings["active_threshold"]}
+        rows.append(row(used, {**point, "entropy_bits": float(dataset.grid.entropy_bits), **posterior}))
+    return {"rows": rows}

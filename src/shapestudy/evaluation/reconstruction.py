@@ -1,8 +1,11 @@
-"""Reconstruction quality on the test split (STUDY section 3)."""
+"""Reconstruction quality on the test split (STUDY section 3), and the exact factor recovery of
+reconstructions projected onto the renderable set."""
 
 import numpy as np
 
-from shapestudy.evaluation.projection import iou
+from shapestudy.evaluation.projection import factor_recovery, iou
+from shapestudy.inference import reconstruct
+from shapestudy.scores import row
 
 EPS = 1e-7
 
@@ -25,6 +28,14 @@ def reconstruction_scores(images: np.ndarray, reconstructions: np.ndarray, pixel
         "bce": float(bce.mean()),
         "psnr_db": float(psnr.mean()),
         "iou": float(overlap.mean()),
-        "pixel_threshold": pixel_threshold,
-        "n_images": len(images),
     }
+
+
+def score(dataset, trained, settings: dict) -> dict:
+    """One row: pixel scores and factor recovery of the deterministic reconstructions."""
+    test = dataset.subset("test")
+    reconstructions = reconstruct(trained.model, trained.params, test.images, trained.config.reconstruction)
+    threshold = settings["pixel_threshold"]
+    scores = reconstruction_scores(test.images, reconstructions, threshold)
+    scores.update(factor_recovery(reconstructions, test.factor_codes(), dataset.images, dataset.factor_codes()))
+    return {"rows": [row({"pixel_threshold": threshold, "n_images": len(test.images)}, scores)]}

@@ -1,11 +1,16 @@
-"""Sample quality on the known manifold (STUDY.md 3.2), PRDC, and the AE's fitted-Gaussian prior."""
+"""Sample quality on the known manifold (STUDY.md 3.2) and the PRDC cross-check in pixel space,
+for the samples of every sampler of the registry (samplers.py) that applies to the model."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from shapestudy import families
 from shapestudy.data import FACTORS
+from shapestudy.evaluation import samplers
 from shapestudy.evaluation.projection import flatten, iou, project_translated, squared_distances
+from shapestudy.inference import decode, encode
+from shapestudy.scores import row
 
 
 def manifold_scores(
@@ -49,10 +54,6 @@ def manifold_scores(
     recovered = index[valid]
 
     scores = {
-        "n_samples": len(samples),
-        "n_renders": n_renders,
-        "iou_threshold": iou_threshold,
-        "pixel_threshold": pixel_threshold,
         "validity": float(valid.mean()),
         "mean_distance": float(distance.mean()),
         "coverage": len(np.unique(recovered)) / n_renders,
@@ -104,9 +105,6 @@ def prdc(real, fake, k: int = 5, chunk: int = 4096) -> dict:
         real_recalled |= (distances <= fake_radii[start : start + chunk, None]).any(axis=0)
         np.minimum(real_nearest_fake, distances.min(axis=0), out=real_nearest_fake)
     return {
-        "k": k,
-        "n_real": len(real),
-        "n_fake": len(fake),
         "precision": float((real_balls_hit > 0).mean()),
         "recall": float(real_recalled.mean()),
         "density": float(real_balls_hit.mean() / k),
@@ -114,23 +112,33 @@ def prdc(real, fake, k: int = 5, chunk: int = 4096) -> dict:
     }
 
 
-def fit_gaussian(codes) -> tuple[np.ndarray, np.ndarray]:
-    """Mean (d,) and covariance (d, d) of codes (n, d), the AE baseline's sampling distribution."""
-    codes = np.asarray(codes, dtype=np.float64)
-    return codes.mean(axis=0), np.atleast_2d(np.cov(codes, rowvar=False))
-
-
-def sample_gaussian(rng_or_seed, mean, cov, n: int) -> np.ndarray:
-    """n float32 draws from N(mean, cov); rng_or_seed is a numpy Generator or an int seed."""
-    rng = np.random.default_rng(rng_or_seed)
-    return rng.multivariate_normal(np.asarray(mean), np.asarray(cov), size=n).astype(np.float32)
-
-
-def draw_latents(n: int, latent_dim: int, seed: int, training_codes=None) -> dict[str, np.ndarray]:
-    """The latents a model's samples are decoded from, by sampler: "prior" N(0, I) from `seed`,
-    and with `training_codes` (the AE baseline) "fitted_gaussian" from seed + 1. The first k of n
-    draws equal the k draws asked for alone, so a figure shows the evaluation's first samples."""
-    latents = {"prior": np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)}
-    if training_codes is not None:
-        latents["fitted_gaussian"] = sample_gaussian(seed + 1, *fit_gaussian(training_codes), n)
-    return latents
+def score(dataset, trained, settings: dict) -> dict:
+    """Rows of manifold scores and the PRDC cross-check, one per sampler."""
+    model, params, config = trained.model, trained.params, trained.config
+    test_images = dataset.subset("test").images
+    test_mask = dataset.factors["split"].to_numpy() == "test"
+    latents = samplers.draw_latents(
+        settings["samples"], config.latent_dim, settings["seed"], families.family(config.model),
+        lambda: encode(model, params, dataset.subset("train").images)[0],
+    )
+    rows = []
+    for sampler, z in latents.items():
+        samples = decode(model, params, z, config.reconstruction)
+        scores = manifold_scores(
+            samples, dataset.images, dataset.factor_codes(), test_mask,
+            iou_threshold=settings["validity_iou"], pixel_threshold=settings["pixel_threshold"],
+        )
+        # The pixel-space cross-check against the test images, with as many samples as test images
+        # (the first ones): PRDC compares sets of equal size (Naeem et al. 2020), and recall and
+        # coverage grow with the number of samples. Its coverage is not the manifold coverage.
+        fake = samples[: len(test_images)]
+        cross_check = prdc(test_images, fake, k=settings["prdc_k"])
+        scores.update({f"pixel_{name}": value for name, value in cross_check.items()})
+        used = {
+            "n_samples": len(samples), "n_renders": len(dataset.images),
+            "iou_threshold": settings["validity_iou"], "pixel_threshold": settings["pixel_threshold"],
+            "pixel_k": settings["prdc_k"], "pixel_n_real": len(test_images), "pixel_n_fake": len(fake),
+            "sampler": sampler, "seed": settings["seed"],
+        }
+        rows.append(row(used, scores))
+    return {"rows": rows}
