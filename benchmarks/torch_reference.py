@@ -1,4 +1,4 @@
-"""PyTorch eager reference of the project's architectures, for benchmarks/run.py only.
+"""PyTorch eager reference of the project's architectures, for benchmarks/throughput.py only.
 
 The same layers as src/shapestudy/models.py (MLP 784-512-256-latent and mirror; conv 32 and 64
 channels 4x4 stride 2, dense 256, mirror decoder with sub-pixel upsampling), the same loss

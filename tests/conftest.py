@@ -1,10 +1,7 @@
 """Shared pytest configuration and the tiny study that several tests read."""
 
-import shutil
-from pathlib import Path
-
 import pytest
-from workflow_util import make_project, snakemake, tiny_config
+from harness import SHAPES, copy_run, make_project, snakemake, tiny_config
 
 from shapestudy import data
 from shapestudy.grid import FactorGrid
@@ -20,15 +17,15 @@ def pytest_configure(config):
 def tiny_study(tmp_path_factory):
     """The tiny study, run once for the session. Tests that change it work on a copy
     (`copy_study`); this directory stays as the first run left it."""
-    directory = make_project(tmp_path_factory.mktemp("tiny_study"), tiny_config())
-    snakemake(directory)
+    directory = make_project(tmp_path_factory.mktemp("tiny_study"), tiny_config(SHAPES))
+    snakemake(directory, check=True)
     return directory
 
 
 @pytest.fixture
 def copy_study(tiny_study, tmp_path):
     """A private copy of the finished tiny study, with Snakemake's metadata and file times."""
-    return Path(shutil.copytree(tiny_study, tmp_path / "study", symlinks=True))
+    return copy_run(tiny_study, tmp_path / "study")
 
 
 @pytest.fixture(scope="session")

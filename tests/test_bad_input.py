@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-import studyrun
+import harness
 from shapestudy import artifacts, config as study_config, data, jobs, tables, train
 from shapestudy.grid import FactorGrid
 
@@ -35,7 +35,7 @@ def changed(config: dict, **paths) -> dict:
 
 
 def schema_has(*keys) -> bool:
-    schema = yaml.safe_load((studyrun.snapshot() / "workflow/schemas/config.schema.yaml").read_text())
+    schema = yaml.safe_load((harness.snapshot() / "workflow/schemas/config.schema.yaml").read_text())
     node = schema
     for key in keys:
         node = node.get("properties", {}).get(key)
@@ -79,15 +79,15 @@ def config_case(case: str):
     changes, expected = next((c, e) for name, c, e in CONFIG_CASES if name == case)
     if case in NEEDS_SIGMAS and not schema_has("evaluation", "sigmas"):
         pytest.skip("the schema has no evaluation.sigmas")
-    return changed(studyrun.tiny_config(), **changes), expected
+    return changed(harness.tiny_config(harness.SQUARES), **changes), expected
 
 
 def schema_path():
-    return studyrun.snapshot() / "workflow/schemas/config.schema.yaml"
+    return harness.snapshot() / "workflow/schemas/config.schema.yaml"
 
 
 def test_the_tiny_config_itself_is_valid():
-    study_config.validate(studyrun.tiny_config(), schema_path())
+    study_config.validate(harness.tiny_config(harness.SQUARES), schema_path())
 
 
 @pytest.mark.parametrize("case", [c[0] for c in CONFIG_CASES])
@@ -127,22 +127,22 @@ def test_config_file_errors_are_one_line(tmp_path, text, expected):
 )
 def test_snakemake_stops_on_a_config_error_with_one_line(tmp_path, case, dry_run):
     config, expected = config_case(case)
-    studyrun.write_config(tmp_path, config)
-    result = studyrun.snakemake(tmp_path, *(["-n"] if dry_run else []), timeout=120)
+    harness.write_config(tmp_path, config)
+    result = harness.snakemake(tmp_path, *(["-n"] if dry_run else []), timeout=120)
     assert result.returncode != 0
-    lines = studyrun.message_lines(result)
+    lines = harness.message_lines(result)
     assert len(lines) == 1 and lines[0].startswith(f"config error: {expected}"), lines
-    assert studyrun.files_under(tmp_path) == set()
+    assert harness.files_under(tmp_path) == set()
     assert not (tmp_path / "results").exists() and not (tmp_path / "logs").exists()
 
 
 def test_snakemake_with_a_missing_configfile_names_it(tmp_path):
     # Snakemake reads --configfile before the Snakefile, so the workflow cannot word this one:
     # Snakemake 9.27 prints a traceback whose last line names the file.
-    result = studyrun.snakemake(tmp_path, "-n", configfile="missing.yaml", timeout=120)
+    result = harness.snakemake(tmp_path, "-n", configfile="missing.yaml", timeout=120)
     assert result.returncode != 0
-    assert studyrun.message_lines(result)[-1] == "FileNotFoundError: [Errno 2] No such file or directory: 'missing.yaml'"
-    assert studyrun.files_under(tmp_path) == set()
+    assert harness.message_lines(result)[-1] == "FileNotFoundError: [Errno 2] No such file or directory: 'missing.yaml'"
+    assert harness.files_under(tmp_path) == set()
 
 
 @pytest.mark.parametrize(
@@ -152,20 +152,21 @@ def test_snakemake_with_a_missing_configfile_names_it(tmp_path):
     ids=["not-a-mapping", "invalid-yaml"],
 )
 def test_snakemake_refuses_a_config_file_it_cannot_read(tmp_path, text, expected):
-    # Snakemake's own words, on the line after "WorkflowError:".
-    studyrun.write_config(tmp_path, text)
-    result = studyrun.snakemake(tmp_path, "-n", timeout=120)
+    # Snakemake's own words, on the line after "WorkflowError:" (read through the Snakefile's
+    # configfile directive instead, the error names the Snakefile too).
+    harness.write_config(tmp_path, text)
+    result = harness.snakemake(tmp_path, "-n", configfile=harness.CONFIG, timeout=120)
     assert result.returncode != 0
-    lines = studyrun.message_lines(result)
+    lines = harness.message_lines(result)
     assert lines[0] == "WorkflowError:" and lines[1].startswith(expected), lines
-    assert studyrun.files_under(tmp_path) == set()
+    assert harness.files_under(tmp_path) == set()
 
 
 def test_snakemake_without_a_config_yaml_says_so(tmp_path):
-    result = studyrun.snakemake(tmp_path, "-n", configfile=None, timeout=120)
+    result = harness.snakemake(tmp_path, "-n", configfile=None, timeout=120)
     assert result.returncode != 0
     assert "Workflow defines configfile config.yaml but it is not present or accessible" in result.stdout + result.stderr
-    assert studyrun.files_under(tmp_path) == set()
+    assert harness.files_under(tmp_path) == set()
 
 
 # ---- data files -----------------------------------------------------------------------------
@@ -302,38 +303,38 @@ def assert_failed_with_one_line(result, log, expected):
 def data_only(tmp_path_factory):
     """A tiny study with only its dataset generated."""
     workdir = tmp_path_factory.mktemp("data-only")
-    studyrun.write_config(workdir, studyrun.tiny_config())
-    result = studyrun.snakemake(workdir, "results/data/shapes.parquet")
+    harness.write_config(workdir, harness.tiny_config(harness.SQUARES))
+    result = harness.snakemake(workdir, "results/data/shapes.parquet")
     assert result.returncode == 0, result.stderr
     return workdir
 
 
 def test_training_job_on_a_truncated_dataset_fails_with_one_line(tmp_path, data_only):
-    workdir = studyrun.copy_run(data_only, tmp_path / "run")
+    workdir = harness.copy_run(data_only, tmp_path / "run")
     dataset = workdir / "results/data/shapes.parquet"
     dataset.write_bytes(dataset.read_bytes()[:1000])
-    target = f"results/models/{studyrun.AE_RUN}/params.msgpack"
-    result = studyrun.snakemake(workdir, target)
-    log = workdir / f"logs/train/{studyrun.AE_POINT}.log"
+    target = f"results/models/{harness.AE_RUN}/params.msgpack"
+    result = harness.snakemake(workdir, target)
+    log = workdir / f"logs/train/{harness.AE_POINT}.log"
     assert_failed_with_one_line(
-        result, log, f"error in train_ae {studyrun.AE_POINT}: results/data/shapes.parquet: not a readable Parquet file"
+        result, log, f"error in train_ae {harness.AE_POINT}: results/data/shapes.parquet: not a readable Parquet file"
     )
     assert not (workdir / "results/models").exists() or not any((workdir / "results/models").rglob("*.*"))
     assert len(dataset.read_bytes()) == 1000  # the input is left as it was, for the user to see
 
 
 def test_evaluation_of_a_corrupt_model_fails_with_one_line_and_keeps_earlier_results(tmp_path):
-    workdir = studyrun.copy_run(studyrun.study("a"), tmp_path / "run")
-    params = workdir / f"results/models/{studyrun.AE_RUN}/params.msgpack"
+    workdir = harness.copy_run(harness.study("a"), tmp_path / "run")
+    params = workdir / f"results/models/{harness.AE_RUN}/params.msgpack"
     params.write_bytes(params.read_bytes()[:100])
-    ae_scores = workdir / f"results/scores/reconstruction/{studyrun.AE_POINT}.json"
+    ae_scores = workdir / f"results/scores/reconstruction/{harness.AE_POINT}.json"
     earlier = [p for p in (workdir / "results").rglob("*") if p.is_file() and p not in (params, ae_scores)]
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in earlier}
     assert any(p.match("results/tables/*") for p in before)
-    result = studyrun.snakemake(workdir, *studyrun.TABLE_FILES)
-    log = workdir / f"logs/evaluate_reconstruction/{studyrun.AE_POINT}.log"
+    result = harness.snakemake(workdir, *harness.TABLE_FILES)
+    log = workdir / f"logs/evaluate_reconstruction/{harness.AE_POINT}.log"
     assert_failed_with_one_line(
-        result, log, f"results/models/{studyrun.AE_RUN}/params.msgpack: not a readable checkpoint of ae/mlp"
+        result, log, f"results/models/{harness.AE_RUN}/params.msgpack: not a readable checkpoint of ae/mlp"
     )
     assert not ae_scores.exists()
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before
@@ -349,6 +350,6 @@ def test_jobs_report_unexpected_errors_with_their_traceback():
 
 def test_every_script_reports_errors_through_jobs():
     """One place for the one-line report: each workflow script starts with jobs.start(snakemake)."""
-    scripts = sorted((studyrun.ROOT / "scripts").glob("*.py"))
+    scripts = sorted((harness.ROOT / "scripts").glob("*.py"))
     missing = [p.name for p in scripts if "jobs.start(snakemake)" not in p.read_text()]
     assert scripts and not missing, f"scripts without jobs.start(snakemake): {missing}"

@@ -8,14 +8,14 @@ import re
 
 import pandas as pd
 
-import studyrun
+import harness
 from shapestudy import artifacts, data, tables
 
-RUNS = (studyrun.AE_RUN, studyrun.VAE_RUN)
+RUNS = (harness.AE_RUN, harness.VAE_RUN)
 
 
 def test_the_two_trainings_of_the_study_ran_at_the_same_time():
-    lines = (studyrun.study("a") / "snakemake.out").read_text().splitlines()
+    lines = (harness.study("a") / "snakemake.out").read_text().splitlines()
     starts = [i for i, line in enumerate(lines) if re.match(r"(local)?rule train_(ae|vae):", line)]
     finishes = [i for i, line in enumerate(lines) if re.match(r"Finished jobid: \d+ \(Rule: train_(ae|vae)\)", line)]
     assert len(starts) == 2 and len(finishes) == 2
@@ -23,19 +23,19 @@ def test_the_two_trainings_of_the_study_ran_at_the_same_time():
 
 
 def test_every_output_of_concurrent_trainings_loads():
-    study = studyrun.study("a")
+    study = harness.study("a")
     for run in RUNS:
         folder = study / f"results/models/{run}"
         assert sorted(p.name for p in folder.iterdir()) == ["history.csv", "params.msgpack", "record.json"]
         model, params, config = artifacts.load_model(folder / "params.msgpack", folder / "record.json")
         assert run.startswith(f"{config.model}-{config.arch}-z{config.latent_dim}")
-        assert json.loads((folder / "record.json").read_text())["config"] == studyrun.study_runs()[run]
+        assert json.loads((folder / "record.json").read_text())["config"] == harness.study_runs()[run]
         history = pd.read_csv(folder / "history.csv")
-        assert history["epoch"].tolist() == list(range(1, studyrun.EPOCHS + 1))
+        assert history["epoch"].tolist() == list(range(1, harness.EPOCHS + 1))
         point = run.rsplit("-", 1)[0]
         scores, _ = tables.read_scores([study / f"results/scores/reconstruction/{point}.json"])
         assert scores["run"].eq(run).all()
     assert len(data.load(str(study / "results/data/shapes.parquet")).images) == 294
-    assert set(pd.read_csv(study / studyrun.TABLE_FILES[0])["n"]) == {1}
+    assert set(pd.read_csv(study / harness.TABLE_FILES[0])["n"]) == {1}
     leftovers = [p for p in (study / "results").rglob("*") if p.name.endswith(".part") or p.name == "checkpoint.msgpack"]
     assert leftovers == []

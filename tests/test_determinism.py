@@ -3,12 +3,12 @@ models). (That a finished study has nothing left to do is in test_stale.py.)"""
 
 from __future__ import annotations
 
-import studyrun
+import harness
 
 
 def test_two_runs_from_scratch_give_byte_identical_tables():
-    first, second = studyrun.study("a"), studyrun.study("b")
-    compared = [*studyrun.TABLE_FILES, "results/data/shapes.parquet"]
-    compared += [f"results/models/{run}/params.msgpack" for run in (studyrun.AE_RUN, studyrun.VAE_RUN)]
+    first, second = harness.study("a"), harness.study("b")
+    compared = [*harness.TABLE_FILES, "results/data/shapes.parquet"]
+    compared += [f"results/models/{run}/params.msgpack" for run in (harness.AE_RUN, harness.VAE_RUN)]
     for name in compared:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import studyrun
+import harness
 from shapestudy import data, train
 from shapestudy.grid import FactorGrid
 
@@ -42,10 +42,11 @@ def test_a_sane_learning_rate_does_not_diverge(images):
 
 
 def test_workflow_stops_a_diverging_training_with_one_line(tmp_path):
-    studyrun.write_config(tmp_path, studyrun.tiny_config(training={"learning_rate": HUGE_LEARNING_RATE}))
-    result = studyrun.snakemake(tmp_path, "--keep-going", *studyrun.TABLE_FILES)
+    config = harness.tiny_config(harness.SQUARES, training={"learning_rate": HUGE_LEARNING_RATE})
+    harness.write_config(tmp_path, config)
+    result = harness.snakemake(tmp_path, "--keep-going", *harness.TABLE_FILES)
     assert result.returncode != 0
-    for point, run in ((studyrun.AE_POINT, studyrun.AE_RUN), (studyrun.VAE_POINT, studyrun.VAE_RUN)):
+    for point, run in ((harness.AE_POINT, harness.AE_RUN), (harness.VAE_POINT, harness.VAE_RUN)):
         log = (tmp_path / f"logs/train/{point}.log").read_text()
         assert "Traceback" not in log
         last = log.splitlines()[-1]
@@ -53,4 +54,4 @@ def test_workflow_stops_a_diverging_training_with_one_line(tmp_path):
         assert f"learning_rate={HUGE_LEARNING_RATE}" in last and last in result.stderr
         model = tmp_path / f"results/models/{run}"
         assert not model.exists() or not any(model.iterdir())  # no model, no checkpoint
-    assert studyrun.files_under(tmp_path / "results") == {"data/shapes.parquet"}  # no scores, no tables
+    assert harness.files_under(tmp_path / "results") == {"data/shapes.parquet"}  # no scores, no tables

@@ -8,7 +8,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
-from workflow_util import snakemake
+from harness import snakemake
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -32,7 +32,7 @@ def browser(tmp_path):
 
 def test_the_report_loads_and_shows_every_figure(tiny_study, tmp_path, browser):
     report = tmp_path / "report.html"
-    snakemake(tiny_study, "--report", str(report))
+    snakemake(tiny_study, "--report", str(report), check=True)
     figures = sorted(p.name for p in (tiny_study / "results" / "figures").glob("*.png"))
     assert len(figures) >= 8
 

@@ -8,7 +8,7 @@ the cluster running after the tests (handy while iterating; `tests/slurm/cluster
 stops it).
 
 Most workflows here are small throwaway Snakefiles written into tmp_path; they check the
-machinery (profile, executor plugin, cluster). The tiny study (tests/workflow_util.py) runs
+machinery (profile, executor plugin, cluster). The tiny study (SHAPES, tests/harness.py) runs
 through SLURM too, and beside a local run of it, in one test of about three minutes.
 """
 
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
-from workflow_util import make_project, snakemake, tiny_config
+from harness import SHAPES, environment, make_project, output, snakemake, tiny_config
 
 pytestmark = pytest.mark.slurm
 
@@ -69,11 +69,11 @@ def snakemake_slurm(
 ) -> subprocess.CompletedProcess:
     """Run snakemake with the SLURM profile on `directory`; output in .stdout (stderr merged).
 
-    SLURM_* variables are removed from the environment, so that a pytest that itself runs
-    inside a SLURM job does not make local work look like a SLURM job. `env` adds variables
+    SLURM_* variables are removed from `env` (default: this process's environment), so that a
+    pytest that itself runs inside a SLURM job does not make local work look like a SLURM job
     (sbatch passes the environment on to the jobs).
     """
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SLURM_")} | (env or {})
+    env = {key: value for key, value in (env or os.environ).items() if not key.startswith("SLURM_")}
     return subprocess.run(
         [SNAKEMAKE, "--profile", str(SLURM_PROFILE), "--directory", str(directory), *arguments],
         cwd=directory,
@@ -191,25 +191,23 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
     copies = {}
     for name in ("slurm", "local"):
         (tmp_path / name).mkdir()
-        copies[name] = make_project(tmp_path / name, tiny_config())
-        # The workflow profile a checkout has, which Snakemake loads beside --profile.
-        shutil.copytree(ROOT / "profiles" / "default", copies[name] / "profiles" / "default")
+        copies[name] = make_project(tmp_path / name, tiny_config(SHAPES))
     local = {}
 
     def run_locally():
         start = time.monotonic()
-        local["result"] = snakemake(copies["local"], check=False)
+        local["result"] = snakemake(copies["local"])
         local["seconds"] = time.monotonic() - start
 
     thread = threading.Thread(target=run_locally)
     thread.start()
     start = time.monotonic()
-    result = snakemake_slurm(copies["slurm"], env={"PYTHONHASHSEED": "0"})
+    result = snakemake_slurm(copies["slurm"], env=environment(copies["slurm"]))
     slurm_seconds = time.monotonic() - start
     thread.join()
     print(f"tiny study: {slurm_seconds:.0f} s through SLURM, {local['seconds']:.0f} s locally (concurrently)")
     assert result.returncode == 0, result.stdout[-5000:]
-    assert local["result"].returncode == 0, local["result"].stdout[-5000:]
+    assert local["result"].returncode == 0, output(local["result"])[-5000:]
 
     # Every training and evaluation job recorded the SLURM job it ran in (one job per point: the
     # AE's two seeds share theirs), and SLURM knew it under that rule and point, with the rule's
@@ -285,7 +283,7 @@ def test_slurm_profile_dry_run_without_slurm(tmp_path):
 def test_slurm_profile_dry_run_of_the_study_with_the_gpu_switch(tmp_path):
     """The real workflow plans through the profile without SLURM; with training.gpu every
     training job, and only those, asks for a GPU (the plugin's `gpu` resource: sbatch --gpus)."""
-    config = tiny_config()
+    config = tiny_config(SHAPES)
     config["training"]["gpu"] = True
     (tmp_path / "study").mkdir()
     project = make_project(tmp_path / "study", config)

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import pytest
 
-import studyrun
+import harness
 
 
 def dry_run(tmp_path, edit=None):
-    study = studyrun.copy_run(studyrun.study("a"), tmp_path / "study")
-    project = studyrun.copy_project(tmp_path / "project", studyrun.snapshot())
+    study = harness.copy_run(harness.study("a"), tmp_path / "study")
+    project = harness.copy_project(tmp_path / "project", harness.snapshot())
     if edit is not None:
         path, old, new = edit
         text = (project / path).read_text()
         assert text.count(old) >= 1, f"{path} no longer contains {old!r}"
         (project / path).write_text(text.replace(old, new, 1))
-    result = studyrun.snakemake(study, "-n", *studyrun.TABLE_FILES, project=project, timeout=120)
+    result = harness.snakemake(study, "-n", *harness.TABLE_FILES, project=project, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    return studyrun.planned_jobs(result), result.stdout + result.stderr
+    return harness.planned_jobs(result), result.stdout + result.stderr
 
 
 def test_an_unedited_copy_of_the_project_reruns_nothing(tmp_path):

@@ -3,7 +3,7 @@
 import json
 
 import pandas as pd
-from workflow_util import planned_jobs, planned_outputs, snakemake, tiny_config, write_config
+from harness import SHAPES, dry_run, planned_jobs, planned_outputs, snakemake, tiny_config, write_config
 
 
 def test_every_output_exists_with_sane_values(tiny_study):
@@ -40,13 +40,13 @@ def test_every_output_exists_with_sane_values(tiny_study):
 
 
 def test_a_second_run_has_nothing_to_do(tiny_study):
-    assert planned_jobs(tiny_study) == {}
+    assert planned_jobs(dry_run(tiny_study)) == {}
 
 
 def test_editing_the_package_code_of_a_stage_reruns_that_stage(copy_study):
     module = copy_study / "src" / "shapestudy" / "evaluation" / "reconstruction.py"
     module.write_text(module.read_text() + "\n# an edit\n")
-    jobs = planned_jobs(copy_study)
+    jobs = planned_jobs(dry_run(copy_study))
     assert not {"train_ae", "train_vae", "evaluate_samples"} & set(jobs)
     assert jobs["evaluate_reconstruction"] == 2 and jobs["table"] == 1  # one job per point
 
@@ -55,35 +55,35 @@ def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(copy_st
     project = copy_study
     ae_params = project / "results" / "models" / "ae-mlp-z2-s0" / "params.msgpack"
     before = ae_params.stat().st_mtime_ns
-    config = tiny_config()
+    config = tiny_config(SHAPES)
     config["sweep"]["vae"]["beta"] = [2.0]
     write_config(project, config)
-    jobs = planned_outputs(project)
+    jobs = planned_outputs(dry_run(project))
     assert {j for j in jobs if j.startswith(("train", "evaluate"))} == {
         f"{rule}:point=vae-mlp-z2-b2"
         for rule in ("train_vae", "evaluate_reconstruction", "evaluate_samples", "evaluate_rate", "evaluate_latents")
     }
     assert "table:table=reconstruction" in jobs
-    snakemake(project)
+    snakemake(project, check=True)
     assert ae_params.stat().st_mtime_ns == before
     table = pd.read_csv(project / "results" / "tables" / "reconstruction.csv")
     assert sorted(table["beta"]) == [0.0, 2.0]
-    assert planned_jobs(project) == {}
+    assert planned_jobs(dry_run(project)) == {}
 
 
 def test_a_new_seed_reruns_its_point_and_leaves_the_other_seeds_bitwise_the_same(copy_study):
     project = copy_study
     models = project / "results" / "models"
     before = {run: (models / run / "params.msgpack").read_bytes() for run in ("ae-mlp-z2-s0", "ae-mlp-z2-s1")}
-    config = tiny_config()
+    config = tiny_config(SHAPES)
     config["sweep"]["ae"]["seed"] = [0, 1, 2]
     write_config(project, config)
-    jobs = planned_outputs(project)
+    jobs = planned_outputs(dry_run(project))
     assert {j for j in jobs if j.startswith(("train", "evaluate"))} == {
         f"{rule}:point=ae-mlp-z2"
         for rule in ("train_ae", "evaluate_reconstruction", "evaluate_samples", "evaluate_rate", "evaluate_latents")
     }
-    snakemake(project)
+    snakemake(project, check=True)
     # A seed's training depends on its configuration alone, not on the seeds trained beside it.
     assert {run: (models / run / "params.msgpack").read_bytes() for run in before} == before
     assert (models / "ae-mlp-z2-s2" / "params.msgpack").read_bytes() != before["ae-mlp-z2-s0"]
@@ -110,10 +110,10 @@ def test_every_table_holds_its_scores_with_their_settings(tiny_study):
 def test_a_changed_table_or_figure_script_reruns_just_its_figures(copy_study):
     script = copy_study / "scripts" / "figure_rate.py"
     script.write_text(script.read_text() + "\n# an edit\n")
-    assert planned_outputs(copy_study) == {"figure_rate", "experiments", "all"}
-    snakemake(copy_study)
+    assert planned_outputs(dry_run(copy_study)) == {"figure_rate", "experiments", "all"}
+    snakemake(copy_study, check=True)
     table = copy_study / "results" / "tables" / "rate.csv"
     table.touch()  # a new time but the same content is no change
-    assert planned_outputs(copy_study) == set()
+    assert planned_outputs(dry_run(copy_study)) == set()
     table.write_text(table.read_text().replace("mlp", "mlp ", 1))
-    assert planned_outputs(copy_study) == {"figure_rate", "figure_rate_vs_beta", "figure_summary", "experiments", "all"}
+    assert planned_outputs(dry_run(copy_study)) == {"figure_rate", "figure_rate_vs_beta", "figure_summary", "experiments", "all"}
