@@ -245,7 +245,7 @@ def saved_model(tmp_path_factory):
     config = train.TrainConfig(model="vae", arch="mlp", latent_dim=2, seed=0, beta=1.0, epochs=1)
     state = train.create_state(config, (12, 12))
     artifacts.save_params(directory / "params.msgpack", state.params)
-    artifacts.write_json(directory / "record.json", {"config": dataclasses.asdict(config), "image_shape": [12, 12]})
+    files.write_json(directory / "record.json", {"config": dataclasses.asdict(config), "image_shape": [12, 12]})
     return directory
 
 

@@ -1,9 +1,10 @@
 """Stale results: editing a package module a rule imports, or upgrading jax/flax/optax, reruns
-that rule and what depends on it, and nothing else (the rules carry source_hash() and versions()
-in their params; Snakemake reruns a job whose params changed).
+that rule and what depends on it, and nothing else (the rules carry code() and versions() in
+their params; Snakemake reruns a job whose params changed). tests/test_fingerprint.py goes over
+every module.
 
 Each case edits its own copy of the project (the installed package is never touched): the jobs of
-a dry run are planned from the copy's Snakefile, whose source_hash() reads the copy's src/."""
+a dry run are planned from the copy's Snakefile, whose code() reads the copy's src/."""
 
 from __future__ import annotations
 
