@@ -11,12 +11,12 @@ from shapestudy.grid import FACTORS
 from shapestudy.inference import encode
 
 test = data.load(snakemake.input.data, "test")
-runs = artifacts.load_models(snakemake.input.params, snakemake.input.records)
+runs = list(artifacts.trained_runs(snakemake.input.params, snakemake.input.records))
 factors = test.factor_codes()
 figure, axes = plt.subplots(
     len(runs), len(FACTORS), figsize=(plotting.PAGE_WIDTH, 1.75 * len(runs)), squeeze=False, constrained_layout=True
 )
-for row, (model, params, config) in enumerate(runs):
+for row, (_, model, params, config, outcome) in enumerate(runs):
     codes, _ = encode(model, params, test.images)
     for column, name in enumerate(FACTORS):
         axis = axes[row, column]
@@ -32,5 +32,5 @@ for row, (model, params, config) in enumerate(runs):
             figure.colorbar(points, ax=axis, label=f"{name} (pixels)", shrink=0.9)
         axis.set_xlabel("z1")
         axis.set_ylabel("z2")
-        axis.set_title(f"{plotting.model_label(vars(config))}: {name}")
+        axis.set_title(f"{plotting.run_label(vars(config), outcome)}: {name}")
 plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

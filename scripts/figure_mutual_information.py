@@ -24,6 +24,6 @@ for axis, section, matrix in zip(axes[0], sections, matrices):
     axis.set_xticks(range(len(FACTORS)), FACTORS)
     axis.set_yticks(range(len(matrix)), [f"z{i + 1}" for i in range(len(matrix))])
     mig = section["rows"][0]["scores"]["mig"]
-    axis.set_title(f"{plotting.model_label(section['config'])}, MIG {mig:.2f}")
+    axis.set_title(f"{plotting.run_label(section['config'], section.get('training', {}))}, MIG {mig:.2f}")
 figure.colorbar(image, ax=axes[0, -1], label="mutual information (bits)")
 plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

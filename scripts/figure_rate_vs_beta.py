@@ -11,6 +11,13 @@ import pandas as pd
 
 from shapestudy import families, plotting
 
+LIKELIHOOD_STYLES = {"mse": "-", "bce": "--"}
+
+
+def mark(curve) -> str:
+    """The tables' mark for a curve with a configuration whose seeds did not all converge."""
+    return f" {plotting.NOT_CONVERGED_MARK}" if (curve.get("converged_mean", 1) < 1).any() else ""
+
 table = pd.read_csv(snakemake.input[0])
 sigma = snakemake.params.sigma
 vae = table[families.uses(table["model"], "beta") & np.isclose(table["sigma"], sigma)].sort_values("beta")
@@ -22,9 +29,10 @@ panels = [
 figure, axes = plt.subplots(1, len(panels), figsize=(plotting.PAGE_WIDTH, 2.2), constrained_layout=True)
 colours = plotting.latent_colours(vae["latent_dim"])
 for axis, (score, label) in zip(axes, panels):
-    for latent_dim, curve in vae.groupby("latent_dim"):
+    for (latent_dim, likelihood), curve in vae.groupby(["latent_dim", "reconstruction"]):
         axis.errorbar(curve["beta"], curve[f"{score}_mean"], yerr=curve[f"{score}_sd"].fillna(0),
-                      color=colours[latent_dim], marker="o", ms=3, lw=1, label=f"latent {latent_dim}")
+                      color=colours[latent_dim], marker="o", ms=3, lw=1, ls=LIKELIHOOD_STYLES.get(likelihood, ":"),
+                      label=f"latent {latent_dim}, {likelihood}" + mark(curve))
     if score != "active_dimensions" and len(vae):
         plotting.entropy_line(axis, vae["entropy_bits_mean"].iloc[0])
     axis.set(xscale="log", xlabel="β", ylabel=label)

@@ -14,8 +14,8 @@ test = data.load(snakemake.input.data, "test")
 n = min(snakemake.params.examples, len(test.images))
 images = test.images[np.linspace(0, len(test.images) - 1, n).astype(int)]
 labels, rows = ["test image"], [images]
-for model, params, config in artifacts.load_models(snakemake.input.params, snakemake.input.records):
-    labels.append(plotting.model_label(vars(config)))
+for _, model, params, config, outcome in artifacts.trained_runs(snakemake.input.params, snakemake.input.records):
+    labels.append(plotting.run_label(vars(config), outcome))
     rows.append(reconstruct(model, params, images, config.reconstruction))
 
 width = plotting.COLUMN_WIDTH

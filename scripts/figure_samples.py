@@ -19,9 +19,7 @@ everything = data.load(snakemake.input.data)
 renders = everything.images.reshape(len(everything.images), -1)
 
 rows = []
-for (model, params, config), run in zip(
-    artifacts.load_models(snakemake.input.params, snakemake.input.records), snakemake.params.runs
-):
+for run, model, params, config, outcome in artifacts.trained_runs(snakemake.input.params, snakemake.input.records):
     section = scores.run_section(snakemake.input.scores, run)
     validity = {row["settings"]["sampler"]: row["scores"]["validity"] for row in section["rows"]}
     latents = draw_latents(n, config.latent_dim, settings["seed"], families.family(config.model),
@@ -30,7 +28,7 @@ for (model, params, config), run in zip(
         samples = decode(model, params, z, config.reconstruction)
         index, _ = project(samples, renders)
         valid = iou(samples, renders[index], settings["pixel_threshold"]) >= settings["validity_iou"]
-        label = f"{plotting.model_label(vars(config))}\n{SAMPLERS[sampler].label}: {validity[sampler]:.0%} valid"
+        label = f"{plotting.run_label(vars(config), outcome)}\n{SAMPLERS[sampler].label}: {validity[sampler]:.0%} valid"
         rows.append((label, samples, valid))
 
 width = plotting.COLUMN_WIDTH

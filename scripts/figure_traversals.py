@@ -14,14 +14,14 @@ from shapestudy.inference import decode, encode
 
 STEPS = 7
 test = data.load(snakemake.input.data, "test")
-runs = artifacts.load_models(snakemake.input.params, snakemake.input.records)
-dims = max(config.latent_dim for _, _, config in runs)
+runs = list(artifacts.trained_runs(snakemake.input.params, snakemake.input.records))
+dims = max(trained.config.latent_dim for trained in runs)
 width = plotting.PAGE_WIDTH / 2 * len(runs)
 columns = STEPS * len(runs) + 2.5 * (len(runs) - 1)  # in image widths, with room between the panels
 # Each panel is one image grid; the space between panels holds the next panel's row labels.
 figure, axes = plt.subplots(1, len(runs), figsize=(width, width / columns * dims * 1.1), squeeze=False)
 figure.subplots_adjust(wspace=0.3)
-for axis, (model, params, config) in zip(axes[0], runs):
+for axis, (_, model, params, config, outcome) in zip(axes[0], runs):
     codes, _ = encode(model, params, test.images)
     low, centre, high = np.percentile(codes, [2, 50, 98], axis=0)
     # All rows of the panel in one decode: row d varies dimension d.
@@ -31,5 +31,5 @@ for axis, (model, params, config) in zip(axes[0], runs):
     images = decode(model, params, z.reshape(-1, config.latent_dim).astype(np.float32), config.reconstruction)
     labels = [f"z{dim + 1}\n[{low[dim]:.1f}, {high[dim]:.1f}]" for dim in range(config.latent_dim)]
     plotting.show_grid(axis, images.reshape(config.latent_dim, STEPS, *images.shape[1:]), labels,
-                       title=plotting.model_label(vars(config)), rows=dims)
+                       title=plotting.run_label(vars(config), outcome), rows=dims)
 plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

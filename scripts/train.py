@@ -17,8 +17,8 @@ def log(line):
 
 
 def train_run(config, params_path, history_path, record_path):
-    """Train one seed (resuming from its checkpoint) and write its three outputs; return the
-    checkpoint, which stays until every seed of the job is written."""
+    """Train one seed (resuming from its checkpoint) and write its three outputs; return what
+    shrinks its checkpoint to the finished state, once every seed of the job is written."""
     start = time.perf_counter()
     log(f"training {artifacts.run_name(config)} on {len(train_split.images)} images")
     # Resume a killed job: the full state every training.checkpoint_every epochs and after the
@@ -30,7 +30,7 @@ def train_run(config, params_path, history_path, record_path):
         fingerprint={"code": snakemake.params.code, "versions": snakemake.params.versions},
         log=log,
     )
-    state, history = train.train(config, train_split.images, validation_split.images, log=log, checkpoint=saver)
+    state, history, verdict = train.train(config, train_split.images, validation_split.images, log=log, checkpoint=saver)
     images_per_epoch = (len(train_split.images) // config.batch_size) * config.batch_size
     # The first epoch includes tracing and compilation; throughput is measured on the others.
     steady = history["seconds"].iloc[1:] if len(history) > 1 else history["seconds"]
@@ -44,21 +44,25 @@ def train_run(config, params_path, history_path, record_path):
         "first_epoch_seconds": float(history["seconds"].iloc[0]),
         "images_per_second": images_per_epoch * len(steady) / float(steady.sum()),
         "final": history.iloc[-1].to_dict(),
+        "best": history.iloc[verdict.best_epoch - 1].to_dict(),  # its parameters are params.msgpack
+        **verdict.record(),
         "resumed_from_epoch": saver.resumed_epoch,
     }
     artifacts.save_params(params_path, state.params)
     files.write_atomic(history_path, history.to_csv(index=False).encode())
     record["wall_seconds"] = time.perf_counter() - start
     files.write_json(record_path, record)
-    return saver
+    return lambda: saver.finish(state.params, history)
 
 
 train_split = data.load(snakemake.input.data, "train")
 validation_split = data.load(snakemake.input.data, "validation")
 output = snakemake.output
-savers = [
+finishes = [
     train_run(train.TrainConfig(**fields), params, history, record)
     for fields, params, history, record in zip(snakemake.params.configs, output.params, output.history, output.record)
 ]
-for saver in savers:
-    saver.remove()
+# Every output is written: shrink each seed's checkpoint to its finished state, which a later job of
+# this point with more seeds restores instead of training the seed again.
+for finish in finishes:
+    finish()

@@ -32,7 +32,7 @@ PROJECT_PARTS = ("Snakefile", "config.yaml", "workflow", "scripts", "src", "prof
 CONFIG = "config.yaml"  # the file the Snakefile's configfile directive reads
 EPOCHS = 80  # SQUARES: enough for a kill between the first checkpoint (epoch 5) and the end
 TABLE_FILES = [f"results/tables/reconstruction.{ext}" for ext in ("csv", "md", "tex")]
-AE_POINT, VAE_POINT = "ae-mlp-z2", "vae-mlp-z2-b1"  # one job trains (evaluates) each
+AE_POINT, VAE_POINT = "ae-mlp-mse-z2", "vae-mlp-mse-z2-b1"  # one job trains (evaluates) each
 AE_RUN, VAE_RUN = f"{AE_POINT}-s0", f"{VAE_POINT}-s0"
 PROFILE_NOTICE = "Using workflow specific profile"
 
@@ -41,23 +41,25 @@ PROFILE_NOTICE = "Using workflow specific profile"
 TINY = {
     "data": {"canvas": 12, "seed": 0, "splits": {"train": 0.8, "validation": 0.1, "test": 0.1}},
     "sweep": {
-        "ae": {"arch": ["mlp"], "latent_dim": [2], "seed": [0]},
-        "vae": {"arch": ["mlp"], "latent_dim": [2], "beta": [1.0], "seed": [0]},
+        "ae": {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "seed": [0]},
+        "vae": {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "beta": [1.0], "seed": [0]},
     },
     "training": {"batch_size": 32, "learning_rate": 0.001},
     "figures": {"latent_dim": 2, "examples": 4},
 }
-# Squares and circles, 3 epochs, two AE seeds: every output of the workflow in little time.
+# Squares and circles, 3 epochs, two AE seeds, the VAE under both likelihoods: every output of the
+# workflow in little time.
 SHAPES = {
     "data": {"shapes": ["square", "circle"], "size_min": 4, "size_max": 7},
-    "sweep": {"ae": {"seed": [0, 1]}},
-    "training": {"epochs": 3},
+    "sweep": {"ae": {"seed": [0, 1]}, "vae": {"reconstruction": ["mse", "bce"]}},
+    "training": {"max_epochs": 3},
     "evaluation": {"samples": 500, "sigmas": [0.1, 1.0], "mi_bins": 20},
 }
-# 294 squares, EPOCHS epochs with a checkpoint every 5: trainings long enough to kill and resume.
+# 294 squares, EPOCHS epochs with a checkpoint every 5 and no plateau stop: trainings long enough
+# to kill and resume.
 SQUARES = {
     "data": {"shapes": ["square"], "size_min": 3, "size_max": 6},
-    "training": {"epochs": EPOCHS, "checkpoint_every": 5},
+    "training": {"max_epochs": EPOCHS, "patience": EPOCHS, "checkpoint_every": 5},
     "evaluation": {"samples": 200},
 }
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import harness
-from shapestudy import artifacts, config as study_config, data, jobs, tables, train
+from shapestudy import artifacts, config as study_config, data, files, jobs, tables, train
 from shapestudy.grid import FactorGrid
 
 DELETE = object()
@@ -46,10 +46,10 @@ def schema_has(*keys) -> bool:
 
 # (case, changes, what the one line must say). Each is a config error of its own kind.
 CONFIG_CASES = [
-    ("wrong-type", dict(training__epochs="ten"), "training.epochs: 'ten' is not of type 'integer'"),
-    ("bool-for-integer", dict(training__epochs=True), "training.epochs: True is not of type 'integer'"),
+    ("wrong-type", dict(training__max_epochs="ten"), "training.max_epochs: 'ten' is not of type 'integer'"),
+    ("bool-for-integer", dict(training__max_epochs=True), "training.max_epochs: True is not of type 'integer'"),
     ("unknown-key-typo", dict(training__epoch=10), "unknown key training.epoch: expected one of"),
-    ("unknown-section", dict(train={"epochs": 3}), "unknown key train: expected one of"),
+    ("unknown-section", dict(train={"max_epochs": 3}), "unknown key train: expected one of"),
     ("missing-key", dict(training__batch_size=DELETE), "training: 'batch_size' is a required property"),
     ("canvas-too-small", dict(data__canvas=2), "data.canvas: 2 is less than the minimum of 4"),
     ("learning-rate-zero", dict(training__learning_rate=0), "training.learning_rate: 0 is less than or equal"),
@@ -242,7 +242,7 @@ def test_the_generator_version_written_is_the_one_read(tmp_path, dataset_table):
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
     directory = tmp_path_factory.mktemp("model")
-    config = train.TrainConfig(model="vae", arch="mlp", latent_dim=2, seed=0, beta=1.0, epochs=1)
+    config = train.TrainConfig(model="vae", arch="mlp", latent_dim=2, seed=0, beta=1.0, max_epochs=1)
     state = train.create_state(config, (12, 12))
     artifacts.save_params(directory / "params.msgpack", state.params)
     files.write_json(directory / "record.json", {"config": dataclasses.asdict(config), "image_shape": [12, 12]})
@@ -271,7 +271,7 @@ def test_corrupt_model_files_are_one_line_naming_the_file(tmp_path, saved_model,
 
 
 def test_params_of_another_shape_are_refused(tmp_path, saved_model):
-    other = train.TrainConfig(model="vae", arch="mlp", latent_dim=3, seed=0, beta=1.0, epochs=1)
+    other = train.TrainConfig(model="vae", arch="mlp", latent_dim=3, seed=0, beta=1.0, max_epochs=1)
     artifacts.save_params(tmp_path / "params.msgpack", train.create_state(other, (12, 12)).params)
     with pytest.raises(ValueError, match="parameter shapes differ"):
         artifacts.load_model(tmp_path / "params.msgpack", saved_model / "record.json")

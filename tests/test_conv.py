@@ -47,8 +47,8 @@ def splits(tmp_path_factory):
 
 @pytest.mark.parametrize("model, beta", [("ae", 0.0), ("vae", 1.0)])
 def test_conv_training_lowers_the_loss(splits, model, beta):
-    config = train.TrainConfig(model, "conv", latent_dim=4, seed=0, beta=beta, epochs=6, batch_size=32)
-    state, history = train.train(config, *splits, log=lambda _: None)
+    config = train.TrainConfig(model, "conv", latent_dim=4, seed=0, beta=beta, max_epochs=6, batch_size=32)
+    state, history, _ = train.train(config, *splits, log=lambda _: None)
     assert np.isfinite(history[["train_loss", "validation_loss"]].to_numpy()).all()
     # The VAE's KL term keeps its loss higher (about 0.56 of the first epoch's after six, the AE 0.3).
     assert history["train_loss"].iloc[-1] < 0.75 * history["train_loss"].iloc[0]

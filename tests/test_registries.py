@@ -45,22 +45,22 @@ def test_the_registry_names_every_family_of_the_default_sweep():
 def test_point_ids_carry_exactly_the_family_hyperparameters():
     runs = study_config.runs(study_config.validate(default_config()))
     points = study_config.points(runs)
-    assert "ae-mlp-z4" in points and "vae-mlp-z4-b1" in points and "vae-mlp-z4-b4" in points
+    assert "ae-mlp-mse-z4" in points and "vae-mlp-bce-z4-b1" in points and "vae-mlp-mse-z4-b4" in points
     assert all(len(seeds) == 3 for seeds in points.values())
     # The AE has no beta: its runs hold the neutral value, which its id and label leave out.
-    ae = runs["ae-mlp-z4-s0"]
-    assert ae["beta"] == 0.0 and families.label(ae) == "AE z=4" and families.variant(ae) == "AE"
-    assert families.label(runs["vae-mlp-z4-b4-s0"]) == "VAE z=4, β=4"
+    ae = runs["ae-mlp-bce-z4-s0"]
+    assert ae["beta"] == 0.0 and families.label(ae) == "AE z=4 bce" and families.variant(ae) == "AE bce"
+    assert families.label(runs["vae-mlp-mse-z4-b4-s0"]) == "VAE z=4, β=4 mse"
 
 
 def test_a_new_family_is_one_registry_entry(third_family):
     """A third family with beta gets the beta suffix (two betas never collide), is trained as
     variational and is accepted under sweep by the schema, with no other change."""
     config = default_config()
-    config["sweep"]["tcvae"] = {"arch": ["mlp"], "latent_dim": [4], "beta": [1.0, 6.0], "seed": [0]}
+    config["sweep"]["tcvae"] = {"arch": ["mlp"], "reconstruction": ["bce"], "latent_dim": [4], "beta": [1.0, 6.0], "seed": [0]}
     runs = study_config.runs(study_config.validate(config))
-    assert {"tcvae-mlp-z4-b1-s0", "tcvae-mlp-z4-b6-s0"} <= set(runs)
-    fields = {k: v for k, v in runs["tcvae-mlp-z4-b6-s0"].items() if k in {f.name for f in dataclasses.fields(train.TrainConfig)}}
+    assert {"tcvae-mlp-bce-z4-b1-s0", "tcvae-mlp-bce-z4-b6-s0"} <= set(runs)
+    fields = {k: v for k, v in runs["tcvae-mlp-bce-z4-b6-s0"].items() if k in {f.name for f in dataclasses.fields(train.TrainConfig)}}
     assert train.TrainConfig(**fields).variational
     del config["sweep"]["tcvae"]["beta"]
     with pytest.raises(study_config.ConfigError, match="sweep.tcvae: 'beta' is a required property"):
@@ -69,7 +69,7 @@ def test_a_new_family_is_one_registry_entry(third_family):
 
 def test_an_unregistered_family_is_refused_with_the_registered_names():
     config = default_config()
-    config["sweep"]["gan"] = {"arch": ["mlp"], "latent_dim": [2], "seed": [0]}
+    config["sweep"]["gan"] = {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "seed": [0]}
     with pytest.raises(study_config.ConfigError, match=r"unknown key sweep.gan: expected one of \['ae', 'vae'\]"):
         study_config.validate(config)
     with pytest.raises(ValueError, match="unknown model 'gan'"):

@@ -213,7 +213,8 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
     # AE's two seeds share theirs), and SLURM knew it under that rule and point, with the rule's
     # resources (threads, mem_mb, runtime in minutes).
     results = copies["slurm"] / "results"
-    points = {"ae-mlp-z2": ["ae-mlp-z2-s0", "ae-mlp-z2-s1"], "vae-mlp-z2-b1": ["vae-mlp-z2-b1-s0"]}
+    points = {"ae-mlp-mse-z2": ["ae-mlp-mse-z2-s0", "ae-mlp-mse-z2-s1"], "vae-mlp-mse-z2-b1": ["vae-mlp-mse-z2-b1-s0"],
+              "vae-mlp-bce-z2-b1": ["vae-mlp-bce-z2-b1-s0"]}
     runs = sorted(path.name for path in (results / "models").iterdir())
     assert runs == sorted(sum(points.values(), []))
     jobs = {}
@@ -237,9 +238,9 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
         hours, minutes = divmod(int(wanted["runtime"]), 60)
         assert job["NumCPUs"] == "1" and job["MinMemoryNode"] == f"{wanted['mem_mb']}M", (rule, job)
         assert job["TimeLimit"] == f"{hours:02d}:{minutes:02d}:00" != "01:00:00", (rule, job)  # not the default
-    assert len({ran_on["slurm_job_id"] for ran_on in jobs.values()}) == len(jobs) == 10
+    assert len({ran_on["slurm_job_id"] for ran_on in jobs.values()}) == len(jobs) == 15
     # Only generate_data went to SLURM besides them: tables, figures and `all` are local rules.
-    assert len(submitted) == 11, sorted(submitted)
+    assert len(submitted) == 16, sorted(submitted)
     assert "localrule table:" in result.stdout and "localrule all:" in result.stdout
     assert not re.search(r"^rule (table|figure_\w+|experiments|all):", result.stdout, re.M)
 

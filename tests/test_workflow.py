@@ -9,17 +9,23 @@ from harness import SHAPES, dry_run, planned_jobs, planned_outputs, snakemake, t
 def test_every_output_exists_with_sane_values(tiny_study):
     project = tiny_study
     results = project / "results"
-    table = pd.read_csv(results / "tables" / "reconstruction.csv").set_index("model")
-    assert sorted(table.index) == ["ae", "vae"]
-    assert table["n"].to_dict() == {"ae": 2, "vae": 1}  # the AE has two seeds
+    table = pd.read_csv(results / "tables" / "reconstruction.csv").set_index(["model", "reconstruction"])
+    # The AE has two seeds; the VAE is trained under both likelihoods.
+    assert table["n"].to_dict() == {("ae", "mse"): 2, ("vae", "bce"): 1, ("vae", "mse"): 1}
     assert table["mse_mean"].between(0, 0.25).all()
     assert table["iou_mean"].between(0, 1).all()
     assert (table["psnr_db_mean"] > 5).all()
-    assert table.loc["ae", "mse_sd"] > 0 and pd.isna(table.loc["vae", "mse_sd"])
-    rows = [line for line in (results / "tables" / "reconstruction.md").read_text().splitlines() if line.startswith("| ")]
-    assert len(rows) == 3 and "±" in rows[1] and "±" not in rows[2]  # one seed: no sd
+    assert table.loc[("ae", "mse"), "mse_sd"] > 0 and pd.isna(table.loc[("vae", "mse"), "mse_sd"])
+    # 3 epochs, patience 8: every run stopped at the cap, flagged as not converged in every table.
+    assert (table["converged_mean"] == 0).all()
+    markdown = (results / "tables" / "reconstruction.md").read_text()
+    rows = [line for line in markdown.splitlines() if line.startswith("| ")]
+    assert len(rows) == 4 and "±" in rows[1] and "±" not in rows[2]  # one seed: no sd
+    assert all(row.startswith(("| ae† |", "| vae† |")) for row in rows[1:]) and "†: not every seed converged" in markdown
     assert r"\begin{tabular}" in (results / "tables" / "reconstruction.tex").read_text()
-    for point, runs in {"ae-mlp-z2": ["ae-mlp-z2-s0", "ae-mlp-z2-s1"], "vae-mlp-z2-b1": ["vae-mlp-z2-b1-s0"]}.items():
+    points = {"ae-mlp-mse-z2": ["ae-mlp-mse-z2-s0", "ae-mlp-mse-z2-s1"], "vae-mlp-mse-z2-b1": ["vae-mlp-mse-z2-b1-s0"],
+              "vae-mlp-bce-z2-b1": ["vae-mlp-bce-z2-b1-s0"]}
+    for point, runs in points.items():
         # One job trains and evaluates every seed of a point.
         log = (project / "logs" / "train" / f"{point}.log").read_text()
         assert log.count("epoch 3/3") == len(runs)
@@ -30,10 +36,15 @@ def test_every_output_exists_with_sane_values(tiny_study):
             assert list(history["epoch"]) == [1, 2, 3]
             assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
             record = json.loads((results / "models" / run / "record.json").read_text())
-            assert record["config"]["epochs"] == 3 and record["images_per_second"] > 0
+            assert record["config"]["max_epochs"] == 3 and record["images_per_second"] > 0
+            assert record["stop_reason"] == "max_epochs" and record["converged"] is False
+            assert record["epochs_run"] == 3 and 1 <= record["best_epoch"] <= 3
+            assert record["best"]["validation_loss"] == history["validation_loss"].min()
             assert record["config"]["seed"] == int(run[-1])
             assert set(record["versions"]) >= {"jax", "flax", "optax"}
-            assert not (results / "models" / run / "checkpoint.msgpack").exists()
+            # The finished state stays, shrunk to the best parameters and history.
+            finished = (results / "models" / run / "checkpoint.msgpack").stat().st_size
+            assert finished < 1.5 * (results / "models" / run / "params.msgpack").stat().st_size
     for figure in ("reconstructions", "training_curves"):
         for ext in ("png", "pdf"):
             assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 1000
@@ -48,47 +59,51 @@ def test_editing_the_package_code_of_a_stage_reruns_that_stage(copy_study):
     module.write_text(module.read_text() + "\n# an edit\n")
     jobs = planned_jobs(dry_run(copy_study))
     assert not {"train_ae", "train_vae", "evaluate_samples"} & set(jobs)
-    assert jobs["evaluate_reconstruction"] == 2 and jobs["table"] == 1  # one job per point
+    assert jobs["evaluate_reconstruction"] == 3 and jobs["table"] == 1  # one job per point
 
 
 def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(copy_study):
     project = copy_study
-    ae_params = project / "results" / "models" / "ae-mlp-z2-s0" / "params.msgpack"
+    ae_params = project / "results" / "models" / "ae-mlp-mse-z2-s0" / "params.msgpack"
     before = ae_params.stat().st_mtime_ns
     config = tiny_config(SHAPES)
     config["sweep"]["vae"]["beta"] = [2.0]
     write_config(project, config)
     jobs = planned_outputs(dry_run(project))
     assert {j for j in jobs if j.startswith(("train", "evaluate"))} == {
-        f"{rule}:point=vae-mlp-z2-b2"
+        f"{rule}:point=vae-mlp-{likelihood}-z2-b2"
         for rule in ("train_vae", "evaluate_reconstruction", "evaluate_samples", "evaluate_rate", "evaluate_latents")
+        for likelihood in ("mse", "bce")
     }
     assert "table:table=reconstruction" in jobs
     snakemake(project, check=True)
     assert ae_params.stat().st_mtime_ns == before
     table = pd.read_csv(project / "results" / "tables" / "reconstruction.csv")
-    assert sorted(table["beta"]) == [0.0, 2.0]
+    assert sorted(table["beta"]) == [0.0, 2.0, 2.0]
     assert planned_jobs(dry_run(project)) == {}
 
 
 def test_a_new_seed_reruns_its_point_and_leaves_the_other_seeds_bitwise_the_same(copy_study):
     project = copy_study
     models = project / "results" / "models"
-    before = {run: (models / run / "params.msgpack").read_bytes() for run in ("ae-mlp-z2-s0", "ae-mlp-z2-s1")}
+    before = {run: (models / run / "params.msgpack").read_bytes() for run in ("ae-mlp-mse-z2-s0", "ae-mlp-mse-z2-s1")}
     config = tiny_config(SHAPES)
     config["sweep"]["ae"]["seed"] = [0, 1, 2]
     write_config(project, config)
     jobs = planned_outputs(dry_run(project))
     assert {j for j in jobs if j.startswith(("train", "evaluate"))} == {
-        f"{rule}:point=ae-mlp-z2"
+        f"{rule}:point=ae-mlp-mse-z2"
         for rule in ("train_ae", "evaluate_reconstruction", "evaluate_samples", "evaluate_rate", "evaluate_latents")
     }
     snakemake(project, check=True)
+    # Only the new seed trains: the others are restored from their finished state.
+    log = (project / "logs" / "train" / "ae-mlp-mse-z2.log").read_text()
+    assert log.count("epoch 1/3 ") == 1 and log.count("resuming from") == 2
     # A seed's training depends on its configuration alone, not on the seeds trained beside it.
     assert {run: (models / run / "params.msgpack").read_bytes() for run in before} == before
-    assert (models / "ae-mlp-z2-s2" / "params.msgpack").read_bytes() != before["ae-mlp-z2-s0"]
-    table = pd.read_csv(project / "results" / "tables" / "reconstruction.csv").set_index("model")
-    assert table["n"].to_dict() == {"ae": 3, "vae": 1}
+    assert (models / "ae-mlp-mse-z2-s2" / "params.msgpack").read_bytes() != before["ae-mlp-mse-z2-s0"]
+    table = pd.read_csv(project / "results" / "tables" / "reconstruction.csv").set_index(["model", "reconstruction"])
+    assert table["n"].to_dict() == {("ae", "mse"): 3, ("vae", "bce"): 1, ("vae", "mse"): 1}
 
 
 def test_every_table_holds_its_scores_with_their_settings(tiny_study):
@@ -104,7 +119,8 @@ def test_every_table_holds_its_scores_with_their_settings(tiny_study):
     latents = pd.read_csv(tables / "latents.csv")
     assert latents["mig_mean"].between(0, 1).all() and (latents["bins"] == 20).all()
     experiments = (tiny_study / "results" / "report" / "experiments.md").read_text()
-    assert "Sample quality." in experiments and "![summary](../figures/summary.png)" in experiments
+    assert "Sample quality, squared error" in experiments and "Sample quality, Bernoulli cross-entropy" in experiments
+    assert "0 of 4 runs converged" in experiments and "![summary](../figures/summary.png)" in experiments
 
 
 def test_a_changed_table_or_figure_script_reruns_just_its_figures(copy_study):

@@ -24,6 +24,7 @@ class TrainedRun(NamedTuple):
     model: AutoEncoder
     params: dict
     config: TrainConfig
+    outcome: dict  # how its training ended (stopping.Verdict.record()), from its run record
 
 
 def save_params(path: str | Path, params) -> None:
@@ -54,15 +55,13 @@ def load_model(params_path: str | Path, record_path: str | Path):
     return model, params, config
 
 
-def load_models(params_paths, record_paths) -> list:
-    """(model, params, config) of several runs, in the order given."""
-    return [load_model(p, r) for p, r in zip(params_paths, record_paths)]
-
-
 def trained_runs(params_paths, record_paths):
     """The TrainedRun of each run, one at a time."""
     for params_path, record_path in zip(params_paths, record_paths):
-        yield TrainedRun(Path(params_path).parent.name, *load_model(params_path, record_path))
+        model, params, config = load_model(params_path, record_path)
+        record = json.loads(Path(record_path).read_text())
+        outcome = {key: record.get(key) for key in ("epochs_run", "best_epoch", "stop_reason", "converged")}
+        yield TrainedRun(Path(params_path).parent.name, model, params, config, outcome)
 
 
 def run_name(config: TrainConfig) -> str:

@@ -1,16 +1,19 @@
 """A training job's full state, saved every K epochs so that a killed job resumes where it stopped.
 
-The file (results/models/{run}/checkpoint.msgpack) holds the TrainState (parameters, Adam state,
-step), the last finished epoch and the history so far. The random numbers need nothing more: the
-key of epoch e is fold_in(PRNGKey(seed), e), so a resumed run draws exactly what an uninterrupted
-one draws, and its final parameters are bitwise identical.
+The file (results/models/{run}/checkpoint.msgpack) holds the TrainState (parameters, Adam state
+with the schedule's step count), the parameters of the best validation epoch so far, the last
+finished epoch and the history so far. Nothing more is needed: the key of epoch e is
+fold_in(PRNGKey(seed), e) and the stopping rule reads the history alone, so a resumed run draws
+and decides exactly what an uninterrupted one does, and its final parameters are bitwise identical.
 
-It also holds the identity of the job that wrote it: the training configuration except `epochs`
-(nothing in an epoch depends on the total), the code hash and the library versions of the rule's
+It also holds the identity of the job that wrote it: the whole training configuration (the cap
+too: a cosine schedule decays over it), the code hash and the library versions of the rule's
 params. A job resumes only from a checkpoint with its own identity; it ignores any other (and an
 unreadable one) and starts from scratch. The file is not an output of the rule, so Snakemake
-neither deletes it when a job fails nor asks for it; the training script removes it after the
-job's outputs are written.
+neither deletes it when a job fails nor asks for it. Once all the job's outputs are written, the
+training script shrinks each seed's checkpoint to what a finished run needs (its best parameters
+and history): a later job of the same point with more seeds restores the finished seeds from it,
+bitwise, and trains only the new ones.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from flax import serialization
 
 from shapestudy.files import write_atomic
 
-FORMAT = 1
+FORMAT = 2
 
 
 class Checkpoint:
@@ -34,58 +37,76 @@ class Checkpoint:
     def __init__(self, path, every: int, config, fingerprint=None, log: Callable[[str], None] = print):
         self.path = Path(path)
         self.every = int(every)
-        self.epochs = config.epochs
-        fields = {k: v for k, v in dataclasses.asdict(config).items() if k != "epochs"}
+        self.max_epochs = config.max_epochs
         self.identity = json.dumps(
-            {"format": FORMAT, "config": fields, "fingerprint": fingerprint}, sort_keys=True, default=str
+            {"format": FORMAT, "config": dataclasses.asdict(config), "fingerprint": fingerprint},
+            sort_keys=True, default=str,
         )
         self.log = log
         self.resumed_epoch = 0
 
-    def due(self, epoch: int) -> bool:
-        """Save after this epoch? Also after the last one: a job trains several seeds, and if a
-        later one fails, Snakemake deletes the outputs of all, so a rerun restores this seed's
-        final state instead of training it again."""
-        return self.every > 0 and (epoch % self.every == 0 or epoch == self.epochs)
+    def due(self, epoch: int, last: bool = False) -> bool:
+        """Save after this epoch? Also after the last one (`last`: the stopping rule stopped): a
+        job trains several seeds, and if a later one fails, Snakemake deletes the outputs of all,
+        so a rerun restores this seed's final state instead of training it again."""
+        return self.every > 0 and (epoch % self.every == 0 or last)
 
-    def save(self, state, epoch: int, history: list[dict]) -> None:
-        columns = list(history[0]) if history else []
+    def save(self, state, best_params, epoch: int, history: list[dict]) -> None:
+        """The whole training state after `epoch`; `state` None: a finished run, which needs its
+        best parameters and history only (finish). `history` is a list of rows or a DataFrame."""
+        if isinstance(history, list):
+            columns = list(history[0]) if history else []
+            arrays = [np.asarray([row[c] for row in history]) for c in columns]
+        else:
+            columns, arrays = list(history.columns), [history[c].to_numpy() for c in history.columns]
         payload = {
             "identity": self.identity,
             "epoch": epoch,
-            "state": serialization.to_state_dict(state),
+            "state": None if state is None else serialization.to_state_dict(state),
+            "best_params": serialization.to_state_dict(best_params),
             "history_columns": json.dumps(columns),
             # One array per column keeps each value's dtype (float32 metrics, float64 seconds).
-            "history": {str(i): np.asarray([row[c] for row in history]) for i, c in enumerate(columns)},
+            "history": {str(i): array for i, array in enumerate(arrays)},
         }
         write_atomic(self.path, serialization.msgpack_serialize(payload))
 
-    def restore(self, state) -> tuple[object, list[dict]]:
-        """(state, history) from the checkpoint if it is this job's, else the given state and []."""
+    def restore(self, state) -> tuple[object, object, list[dict]]:
+        """(state, best parameters, history) from the checkpoint if it is this job's, else the
+        given state, its parameters and []."""
+        fresh = state, state.params, []
         for stale in self.path.parent.glob(f".{self.path.name}.*.part"):
             stale.unlink(missing_ok=True)  # left by a job killed while writing
         if not self.path.exists():
-            return state, []
+            return fresh
         try:
             payload = serialization.msgpack_restore(self.path.read_bytes())
             identity = payload["identity"]
             epoch = int(payload["epoch"])
-            restored = serialization.from_state_dict(state, payload["state"])
+            finished = payload["state"] is None
+            restored = state if finished else serialization.from_state_dict(state, payload["state"])
+            best = serialization.from_state_dict(state.params, payload["best_params"])
             columns = json.loads(payload["history_columns"])
             values = [list(payload["history"][str(i)]) for i in range(len(columns))]
             history = [dict(zip(columns, row)) for row in zip(*values)]
         except Exception as error:  # msgpack, flax and a foreign payload raise several types
             self.log(f"ignoring {self.path}: not a readable checkpoint ({' '.join(str(error).split())})")
-            return state, []
+            return fresh
         if identity != self.identity:
             self.log(f"ignoring {self.path}: written by another configuration, code or library version")
-            return state, []
-        if not 0 < epoch <= self.epochs or len(history) != epoch:
-            self.log(f"ignoring {self.path}: holds epoch {epoch} of a run of {self.epochs} epochs")
-            return state, []
+            return fresh
+        if not 0 < epoch <= self.max_epochs or len(history) != epoch:
+            self.log(f"ignoring {self.path}: holds epoch {epoch} of a run of at most {self.max_epochs} epochs")
+            return fresh
         self.resumed_epoch = epoch
         self.log(f"resuming from {self.path} after epoch {epoch}")
-        return restored, history
+        return restored, best, history
+
+    def finish(self, best_params, history) -> None:
+        """Keep a finished run's best parameters and history only (a quarter of the whole state):
+        a later job of the same point, grown by a seed, restores this seed from it instead of
+        training it again (the stopping rule, reading the history, says it is done)."""
+        if self.every > 0:
+            self.save(None, best_params, len(history), history)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)

@@ -127,10 +127,10 @@ def runs(config: dict) -> dict[str, dict]:
         values = {
             name: axes.get(name, [h.neutral]) for name, h in families.HYPERPARAMETERS.items()
         }
-        for arch, latent_dim, *chosen, seed in itertools.product(
-            axes["arch"], axes["latent_dim"], *values.values(), axes["seed"]
+        for arch, reconstruction, latent_dim, *chosen, seed in itertools.product(
+            axes["arch"], axes["reconstruction"], axes["latent_dim"], *values.values(), axes["seed"]
         ):
-            run = dict(model=model, arch=arch, latent_dim=latent_dim, seed=seed)
+            run = dict(model=model, arch=arch, reconstruction=reconstruction, latent_dim=latent_dim, seed=seed)
             run.update({name: float(value) for name, value in zip(values, chosen)})
             run.update(training)
             result[run_id(run)] = run

@@ -11,7 +11,9 @@ import pandas as pd
 
 from shapestudy import families, render
 from shapestudy.evaluation.metrics import METRICS
-from shapestudy.tables import SEED_FREE_KEYS, presentable
+from shapestudy.tables import CONVERGED, SEED_FREE_KEYS, footnote, not_converged, presentable
+
+LIKELIHOODS = {"mse": "squared error (a Gaussian decoder of fixed variance)", "bce": "Bernoulli cross-entropy"}
 
 
 @dataclasses.dataclass
@@ -46,8 +48,14 @@ def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
         values = "".join(
             f", {families.HYPERPARAMETERS[h].symbol} in {axes[h]}" for h in families.family(model).hyperparameters
         )
-        models.append(f"{families.family(model).label} with latent sizes {axes['latent_dim']}{values} and seeds {axes['seed']}")
+        models.append(
+            f"{families.family(model).label} with likelihoods {axes['reconstruction']}, latent sizes "
+            f"{axes['latent_dim']}{values} and seeds {axes['seed']}"
+        )
     sizes = f"{data['size_min']}..{data['size_max']}"
+    schedule = (f"warmup over {training['warmup_epochs']} epochs to {training['learning_rate']:g}, then cosine decay "
+                f"to 1% at epoch {training['max_epochs']}" if training["schedule"] == "warmup_cosine"
+                else f"constant {training['learning_rate']:g}")
     return (
         f"Data: every tuple of {len(data['shapes'])} shape(s) ({', '.join(data['shapes'])}), sizes {sizes} "
         f"pixels and every position inside a {data['canvas']}x{data['canvas']} canvas, rendered once "
@@ -55,10 +63,26 @@ def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
         f"H(X) = {tables['rate']['entropy_bits_mean'].iloc[0]:.2f} bits. Splits "
         f"{data['splits']['train']:g}/{data['splits']['validation']:g}/{data['splits']['test']:g} by tuple. "
         f"Models: {'; '.join(models)}; architecture {', '.join(sorted({a for s in sweep.values() for a in s['arch']}))}. "
-        f"Training: Adam, learning rate {training['learning_rate']:g}, batch {training['batch_size']}, "
-        f"{training['epochs']} epochs, {training['reconstruction'].upper()} reconstruction summed over pixels, "
-        f"KL summed over latent dimensions, both averaged over the batch. Tables give mean ± sd over up to {n} seeds."
+        f"Training: Adam with learning rate {schedule}, batch {training['batch_size']}; reconstruction error summed "
+        f"over pixels and KL summed over latent dimensions, both averaged over the batch. Training stops when the best "
+        f"validation loss of the last {training['patience']} epochs is less than {100 * training['tolerance']:g}% below "
+        f"the best before them (converged), or at {training['max_epochs']} epochs (not converged), and keeps the "
+        f"parameters of the best validation epoch. {convergence(tables['reconstruction'])} "
+        f"Tables give mean ± sd over up to {n} seeds."
     )
+
+
+def convergence(table: pd.DataFrame) -> str:
+    """How many runs converged, and which configurations did not, from a table's converged column."""
+    if f"{CONVERGED}_mean" not in table:
+        return ""
+    runs = int(table["n"].sum())
+    converged = int(round((table[f"{CONVERGED}_mean"] * table["n"]).sum()))
+    if converged == runs:
+        return f"All {runs} runs converged."
+    flagged = [f"{label(row)}" for _, row in table[not_converged(table)].iterrows()]
+    return (f"{converged} of {runs} runs converged; the configurations with a seed that did not are marked † in every "
+            f"table: {', '.join(flagged)}.")
 
 
 def reconstruction_finding(table: pd.DataFrame) -> str:
@@ -75,12 +99,13 @@ def reconstruction_finding(table: pd.DataFrame) -> str:
     total = len(set(ae["latent_dim"]) & set(vae["latent_dim"]))
     best = table.sort_values("factor_recovery_mean", ascending=False).iloc[0]
     verdict = (
-        f"The AE reconstructs better than every VAE at {lower} of {total} latent sizes"
+        f"The AE reconstructs better than every VAE at {lower} of {total} latent sizes (test MSE per pixel: "
+        f"{'; '.join(parts)})"
         if total
-        else "Only one model family was trained"
+        else "Only one model family was trained with this likelihood"
     )
     return (
-        f"Reconstruction. {verdict} (test MSE per pixel: {'; '.join(parts)}). "
+        f"Reconstruction. {verdict}. "
         f"Projecting reconstructions onto the renderable set recovers the exact tuple best for "
         f"{label(best)}: {pct(best['factor_recovery_mean'])} of test images."
     )
@@ -176,14 +201,19 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
     # shape is a factor only when there is more than one shape.
     n_factors = 4 if len(config["data"]["shapes"]) > 1 else 3
     blocks = [Block("heading", "Experiments"), Block("paragraph", setup(config, tables))]
-    findings = {
-        "reconstruction": reconstruction_finding(tables["reconstruction"]),
-        "samples": samples_finding(tables["samples"]),
-        "rate": rate_finding(tables["rate"], sigma),
-        "latents": latents_finding(tables["latents"], n_factors),
+    finders = {
+        "reconstruction": reconstruction_finding,
+        "samples": samples_finding,
+        "rate": lambda table: rate_finding(table, sigma),
+        "latents": lambda table: latents_finding(table, n_factors),
     }
-    for name, finding in findings.items():
-        blocks += [Block("paragraph", finding), Block("table", METRICS[name].title, name)]
+    for name, finder in finders.items():
+        # Beta means another trade-off under each likelihood: every finding is per likelihood.
+        for likelihood, table in tables[name].groupby("reconstruction", sort=False):
+            finding = finder(table.reset_index(drop=True))
+            heading, _, rest = finding.partition(". ")
+            blocks.append(Block("paragraph", f"{heading}, {LIKELIHOODS.get(likelihood, likelihood)}. {rest}"))
+        blocks.append(Block("table", METRICS[name].title, name))
     blocks.append(Block("heading", "Figures"))
     blocks += [Block("figure", captions[f], f) for f in figures]
     return blocks
@@ -209,7 +239,8 @@ def to_markdown(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: flo
             shown, _ = shown_table(tables[block.name], block.name, sigma)
             suffix = f" at σ = {sigma:g}" if block.name == "rate" else ""
             lines += [f"**Table: {block.text}{suffix}** (mean ± sd over seeds; all columns in `results/tables/{block.name}.csv`)", ""]
-            lines += render.markdown_table(shown.columns, shown.itertuples(index=False)) + [""]
+            lines += render.markdown_table(shown.columns, shown.itertuples(index=False))
+            lines += ["", footnote(tables[block.name]).strip(), ""] if footnote(tables[block.name]) else [""]
         elif block.kind == "figure":
             lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure ({block.name}).* {block.text}", ""]
     return "\n".join(lines)
@@ -229,7 +260,7 @@ def to_latex(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float)
         elif block.kind == "table":
             shown, _ = shown_table(tables[block.name], block.name, sigma)
             suffix = f" at σ = {sigma:g}" if block.name == "rate" else ""
-            caption = f"{block.text}{suffix} (mean ± sd over seeds)"
+            caption = f"{block.text}{suffix} (mean ± sd over seeds).{footnote(tables[block.name])}"
             lines += render.latex_table(shown.columns, shown.itertuples(index=False), caption, size=r"\scriptsize",
                                         label=f"tab:{block.name}")
         elif block.kind == "figure":

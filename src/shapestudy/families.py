@@ -56,21 +56,22 @@ def _own_hyperparameters(run) -> list[Hyperparameter]:
 
 
 def point_id(run) -> str:
-    """The name of a point of the sweep: a configuration without its seed, e.g. vae-mlp-z4-b1."""
+    """The name of a point of the sweep: a configuration without its seed, e.g. vae-mlp-bce-z4-b1."""
     suffixes = "".join(f"-{h.suffix}{run[h.name]:g}" for h in _own_hyperparameters(run))
-    return f"{run['model']}-{run['arch']}-z{run['latent_dim']}{suffixes}"
+    return f"{run['model']}-{run['arch']}-{run['reconstruction']}-z{run['latent_dim']}{suffixes}"
 
 
 def variant(run) -> str:
-    """The family and its hyper-parameters without the latent size: 'AE' or 'VAE β=4'."""
-    values = ", ".join(f"{h.symbol}={run[h.name]:g}" for h in _own_hyperparameters(run))
-    return f"{family(run['model']).label} {values}".rstrip()
+    """The family, its hyper-parameters and the likelihood without the latent size: 'AE bce' or
+    'VAE β=4 mse'."""
+    values = "".join(f" {h.symbol}={run[h.name]:g}" for h in _own_hyperparameters(run))
+    return f"{family(run['model']).label}{values} {run['reconstruction']}"
 
 
 def label(run) -> str:
-    """'AE z=4' or 'VAE z=4, β=1' for a row of a table or a run's configuration."""
+    """'AE z=4 bce' or 'VAE z=4, β=1 mse' for a row of a table or a run's configuration."""
     values = "".join(f", {h.symbol}={run[h.name]:g}" for h in _own_hyperparameters(run))
-    return f"{family(run['model']).label} z={run['latent_dim']}{values}"
+    return f"{family(run['model']).label} z={run['latent_dim']}{values} {run['reconstruction']}"
 
 
 def is_variational(models) -> list[bool]:
@@ -85,7 +86,11 @@ def uses(models, hyperparameter: str) -> list[bool]:
 
 def sweep_axes(name: str) -> dict:
     """The JSON schema of one family's lists under `sweep` (config.schema.yaml's $defs by name)."""
-    axes = {"arch": {"$ref": "#/$defs/arch_list"}, "latent_dim": {"$ref": "#/$defs/latent_dims"}}
+    axes = {
+        "arch": {"$ref": "#/$defs/arch_list"},
+        "reconstruction": {"$ref": "#/$defs/reconstructions"},
+        "latent_dim": {"$ref": "#/$defs/latent_dims"},
+    }
     for hyperparameter in family(name).hyperparameters:
         items = HYPERPARAMETERS[hyperparameter].schema
         axes[hyperparameter] = {"type": "array", "minItems": 1, "uniqueItems": True, "items": items}

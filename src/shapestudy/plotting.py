@@ -98,6 +98,12 @@ def mark(axis, good: bool):
 
 
 model_label = families.label
+NOT_CONVERGED_MARK = "†"  # as in the tables (tables.NOT_CONVERGED_MARK)
+
+
+def run_label(config: dict, outcome: dict) -> str:
+    """A run's label, marked when its training stopped at the cap while still improving."""
+    return model_label(config) + (f" {NOT_CONVERGED_MARK}" if outcome.get("converged") is False else "")
 
 
 def variant_colours(table) -> dict:
@@ -122,10 +128,15 @@ def latent_colours(latent_dims) -> dict:
 
 
 def with_variant(table):
-    """A table with a 'variant' column ('AE', 'VAE β=4': families.variant), sorted by variant and
-    latent size."""
+    """A table with a 'variant' column ('AE bce', 'VAE β=4 mse': families.variant), sorted by
+    variant and latent size. A variant with a configuration whose seeds did not all converge
+    (column converged_mean of a table, converged of a history) is marked as in the tables."""
     table = table.assign(variant=table.apply(families.variant, axis=1))
-    return table.sort_values(["model", *families.HYPERPARAMETERS, "latent_dim"])
+    flag = next((c for c in ("converged_mean", "converged") if c in table), None)
+    if flag is not None:
+        unconverged = set(table.loc[table[flag] < 1, "variant"])
+        table["variant"] = table["variant"].map(lambda v: f"{v} {NOT_CONVERGED_MARK}" if v in unconverged else v)
+    return table.sort_values(["model", "reconstruction", *families.HYPERPARAMETERS, "latent_dim"])
 
 
 def entropy_line(axis, bits: float, orientation: str = "horizontal"):

@@ -4,8 +4,9 @@
                             "rows": [{"settings": {...}, "scores": {...}}], ...}]}
 
 "settings" holds everything that produced the scores besides the configuration (estimator
-settings, sample sizes, noise level, sampler, ...); "scores" holds the numbers. A section may hold
-arrays kept for figures beside its rows (not aggregated).
+settings, sample sizes, noise level, sampler, ...); "scores" holds the numbers. A section also
+says how the run's training ended ("training": epochs run, best epoch, stop reason, converged),
+and may hold arrays kept for figures beside its rows (not aggregated).
 """
 
 from __future__ import annotations

@@ -8,17 +8,26 @@ import pandas as pd
 from shapestudy import families, render, scores
 from shapestudy.files import write_atomic
 
-SEED_FREE_KEYS = ("model", "arch", "latent_dim", *families.HYPERPARAMETERS)
+SEED_FREE_KEYS = ("model", "arch", "reconstruction", "latent_dim", *families.HYPERPARAMETERS)
+# A score column of every table: 1 for a run whose training converged (stopped on a plateau), 0
+# for one stopped at the cap while still improving; its mean is the share of converged seeds.
+CONVERGED = "converged"
+NOT_CONVERGED_MARK = "†"
+NOT_CONVERGED_NOTE = (f"{NOT_CONVERGED_MARK}: not every seed converged (training stopped at "
+                      "training.max_epochs while the validation loss still improved)")
 
 
 def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:
-    """One row per run and settings: configuration, settings and scores; and the score columns."""
+    """One row per run and settings: configuration, settings and scores (with `converged`, from
+    how the run's training ended); and the score columns."""
     records, score_columns = [], {}
     for path in paths:
         for section in scores.read(path)["runs"]:
+            converged = section.get("training", {}).get(CONVERGED)
+            outcome = {} if converged is None else {CONVERGED: float(converged)}
             for row in section["rows"]:
-                records.append({"run": section["run"], **section["config"], **row["settings"], **row["scores"]})
-                score_columns.update(dict.fromkeys(row["scores"]))
+                records.append({"run": section["run"], **section["config"], **row["settings"], **row["scores"], **outcome})
+                score_columns.update(dict.fromkeys([*row["scores"], *outcome]))
     return pd.DataFrame(records), list(score_columns)
 
 
@@ -47,18 +56,34 @@ def _mean_sd(table: pd.DataFrame, score: str, digits: int) -> pd.Series:
     return text.where(sd.isna(), text + " ± " + sd.map(lambda v: f"{v:.2g}"))
 
 
+def not_converged(table: pd.DataFrame) -> pd.Series:
+    """Rows (configurations) with a seed whose training did not converge."""
+    if f"{CONVERGED}_mean" not in table:
+        return pd.Series(False, index=table.index)
+    return table[f"{CONVERGED}_mean"] < 1
+
+
 def presentable(table: pd.DataFrame, score_columns: list[str], digits: int = 4):
     """The table as strings: varying keys, n, and 'mean ± sd' per score; and the constant keys.
-    A hyper-parameter's cell is blank in the rows of a family that does not have it."""
+    A hyper-parameter's cell is blank in the rows of a family that does not have it; the model of
+    a configuration with a seed that did not converge is marked (NOT_CONVERGED_MARK)."""
     varying, constant = _varying_keys(table, score_columns)
     shown = table[varying].copy()
     for name in families.HYPERPARAMETERS:
         if name in shown and "model" in shown:
             shown[name] = shown[name].where(families.uses(shown["model"], name), "")
+    if "model" in shown:
+        shown["model"] = shown["model"].where(~not_converged(table), shown["model"] + NOT_CONVERGED_MARK)
     shown["n"] = table["n"]
     for score in score_columns:
-        shown[score] = _mean_sd(table, score, digits)
+        if score != CONVERGED:
+            shown[score] = _mean_sd(table, score, digits)
     return shown.astype(str), constant
+
+
+def footnote(table: pd.DataFrame) -> str:
+    """The note under a table that has configurations marked as not converged ('' if none)."""
+    return f" {NOT_CONVERGED_NOTE}." if not_converged(table).any() else ""
 
 
 def _settings_line(constant: dict) -> str:
@@ -68,13 +93,13 @@ def _settings_line(constant: dict) -> str:
 def to_markdown(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
     shown, constant = presentable(table, score_columns)
     body = render.markdown_table(shown.columns, shown.itertuples(index=False))
-    note = f"Mean ± sd over seeds (n runs). Settings: {_settings_line(constant)}."
+    note = f"Mean ± sd over seeds (n runs). Settings: {_settings_line(constant)}.{footnote(table)}"
     return "\n".join([f"### {title}", "", *body, "", note, ""])
 
 
 def to_latex(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
     shown, constant = presentable(table, score_columns)
-    note = f"\\footnotesize{{Mean $\\pm$ sd over seeds. {render.latex_escape(_settings_line(constant))}.}}"
+    note = f"\\footnotesize{{Mean $\\pm$ sd over seeds. {render.latex_escape(_settings_line(constant) + '.' + footnote(table))}}}"
     return "\n".join(render.latex_table(shown.columns, shown.itertuples(index=False), title, note=note))
 
 

@@ -14,7 +14,7 @@ import optax
 import pandas as pd
 from flax.training import train_state
 
-from shapestudy import families
+from shapestudy import families, stopping
 from shapestudy.losses import kl_divergence, reconstruction_error
 from shapestudy.models import make_model
 
@@ -28,10 +28,14 @@ class TrainConfig:
     latent_dim: int
     seed: int
     beta: float = 0.0
-    epochs: int = 30
-    batch_size: int = 128
-    learning_rate: float = 1e-3
     reconstruction: str = "mse"
+    max_epochs: int = 30  # the cap; training stops earlier on a plateau (stopping.py)
+    patience: int = 10
+    tolerance: float = 1e-3
+    batch_size: int = 128
+    learning_rate: float = 1e-3  # the peak of the schedule
+    schedule: str = "constant"  # or "warmup_cosine" (learning_rate_schedule)
+    warmup_epochs: int = 0
 
     @property
     def variational(self) -> bool:
@@ -42,20 +46,41 @@ class DivergenceError(RuntimeError):
     """The loss became NaN or infinite."""
 
 
+SCHEDULES = ("constant", "warmup_cosine")
+FINAL_FRACTION = 0.01  # a cosine schedule ends at this fraction of its peak
+
+
+def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int):
+    """Adam's step size by step: constant, or a linear warmup over `warmup_epochs` to the peak
+    `learning_rate`, then a cosine decay to FINAL_FRACTION of it at `max_epochs`."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    if config.schedule == "warmup_cosine":
+        return optax.warmup_cosine_decay_schedule(
+            init_value=0.0,
+            peak_value=config.learning_rate,
+            warmup_steps=config.warmup_epochs * steps_per_epoch,
+            decay_steps=max(config.max_epochs * steps_per_epoch, 1),
+            end_value=config.learning_rate * FINAL_FRACTION,
+        )
+    raise ValueError(f"unknown training.schedule {config.schedule!r}: expected one of {list(SCHEDULES)}")
+
+
 @functools.lru_cache(maxsize=16)
-def _model_and_optimizer(model_kind: str, arch: str, latent_dim: int, image_shape: tuple, learning_rate: float):
+def _model_and_optimizer(config: TrainConfig, image_shape: tuple, steps_per_epoch: int):
     """One model, optimizer and jitted init per configuration without its seed. The seeds of a
     point, trained in one process, then share them, and so share the compiled programs too: a
     jitted function's cache key holds the state's model and optimizer, compared by identity."""
-    model = make_model(model_kind, arch, latent_dim, image_shape)
+    model = make_model(config.model, config.arch, config.latent_dim, image_shape)
     # Jitted: the same parameters, bit for bit, as eager init, in one compilation instead of one
     # per operation (seconds of every training job's start-up).
-    return model, optax.adam(learning_rate), jax.jit(model.init)
+    return model, optax.adam(learning_rate_schedule(config, steps_per_epoch)), jax.jit(model.init)
 
 
-def create_state(config: TrainConfig, image_shape) -> train_state.TrainState:
+def create_state(config: TrainConfig, image_shape, n_train: int = 0) -> train_state.TrainState:
+    """A fresh state; `n_train` (the training images) sets a decaying schedule's steps per epoch."""
     model, optimizer, init = _model_and_optimizer(
-        config.model, config.arch, config.latent_dim, tuple(image_shape), config.learning_rate
+        dataclasses.replace(config, seed=0), tuple(image_shape), n_train // config.batch_size
     )
     init_rng, noise_rng = jax.random.split(jax.random.PRNGKey(config.seed))
     dummy = jnp.zeros((1, *image_shape), jnp.float32)
@@ -165,28 +190,38 @@ def _epoch_functions(config: TrainConfig) -> tuple[Callable, Callable]:
     return make_train_epoch(config), make_evaluate(config)
 
 
+def verdict(config: TrainConfig, history: list[dict]) -> stopping.Verdict:
+    losses = [row["validation_loss"] for row in history]
+    return stopping.assess(losses, config.patience, config.tolerance, config.max_epochs)
+
+
 def train(
     config: TrainConfig,
     train_images: np.ndarray,
     validation_images: np.ndarray,
     log: Callable[[str], None] = print,
     checkpoint=None,
-) -> tuple[train_state.TrainState, pd.DataFrame]:
-    """Train; returns the final state and a per-epoch history.
+) -> tuple[train_state.TrainState, pd.DataFrame, stopping.Verdict]:
+    """Train until the stopping rule says so; returns the state with the parameters of the best
+    validation epoch, the per-epoch history and the stopping rule's verdict.
 
     With a checkpoint.Checkpoint, start from the state it holds (if it is this job's) and save the
-    state every `checkpoint.every` epochs. Epoch e draws its keys from fold_in(seed, e) alone, so
-    a resumed run ends with the same parameters, bit for bit, as an uninterrupted one.
+    state every `checkpoint.every` epochs and at the last. Epoch e draws its keys from
+    fold_in(seed, e) alone and the stopping rule reads the history alone, so a resumed run ends
+    with the same parameters, bit for bit, as an uninterrupted one.
     Raises DivergenceError, naming the configuration and the epoch, when the loss is not finite.
     """
-    state = create_state(config, train_images.shape[1:])
+    state = create_state(config, train_images.shape[1:], len(train_images))
     train_epoch, evaluate = _epoch_functions(dataclasses.replace(config, seed=0))
     train_images, validation_images = jnp.asarray(train_images), jnp.asarray(validation_images)
     root = jax.random.PRNGKey(config.seed)
-    history = []
+    history, best = [], state.params
     if checkpoint is not None:
-        state, history = checkpoint.restore(state)
-    for epoch in range(len(history) + 1, config.epochs + 1):
+        state, best, history = checkpoint.restore(state)
+    decided = verdict(config, history)
+    epoch = len(history)
+    while not decided.stop:
+        epoch += 1
         start = time.perf_counter()
         epoch_rng, validation_rng = jax.random.split(jax.random.fold_in(root, epoch))
         state, train_metrics = train_epoch(state, train_images, epoch_rng)
@@ -211,14 +246,18 @@ def train(
                 "seconds": seconds,
             }
         )
+        decided = verdict(config, history)
+        if decided.best_epoch == epoch:
+            best = state.params
         log(
-            f"epoch {epoch}/{config.epochs} train loss {train_metrics[0]:.3f} "
+            f"epoch {epoch}/{config.max_epochs} train loss {train_metrics[0]:.3f} "
             f"(rec {train_metrics[1]:.3f}, kl {train_metrics[2]:.3f}) "
             f"validation loss {validation_metrics[0]:.3f} in {seconds:.2f} s"
+            + (f"; stop ({decided.stop_reason}), best epoch {decided.best_epoch}" if decided.stop else "")
         )
-        if checkpoint is not None and checkpoint.due(epoch):
-            checkpoint.save(state, epoch, history)
-    return state, pd.DataFrame(history)
+        if checkpoint is not None and checkpoint.due(epoch, last=decided.stop):
+            checkpoint.save(state, best, epoch, history)
+    return state.replace(params=best), pd.DataFrame(history), decided
 
 
 def describe(config: TrainConfig) -> str:

@@ -103,16 +103,16 @@ def histories():
 
 
 def _first_of_each_model(runs):
-    """One run per model: the lowest seed and first beta of the sweep."""
+    """One run per model and likelihood: the lowest seed and first beta of the sweep."""
     chosen = {}
     for run_id, run in runs.items():
-        chosen.setdefault(run["model"], run_id)
+        chosen.setdefault((run["model"], run["reconstruction"]), run_id)
     return list(chosen.values())
 
 
 def figure_runs():
     """The example runs of the figures: the configured latent size (or the nearest in the sweep),
-    one per model."""
+    one per model and likelihood."""
     wanted = config["figures"]["latent_dim"]
     nearest = min({run["latent_dim"] for run in RUNS.values()}, key=lambda d: (abs(d - wanted), d))
     return _first_of_each_model({k: r for k, r in RUNS.items() if r["latent_dim"] == nearest})

@@ -108,7 +108,8 @@ rule figure_mutual_information:
 
 rule figure_training_curves:
     input:
-        histories(),
+        histories=histories(),
+        records=expand("results/models/{run}/record.json", run=RUNS),
     output:
         png=report("results/figures/training_curves.png", caption="../report/training_curves.rst", category="Figures"),
         pdf="results/figures/training_curves.pdf",

@@ -16,6 +16,6 @@ def evaluate_point(family: str, data_path, params_paths, record_paths, settings:
     sections = []
     for trained in artifacts.trained_runs(params_paths, record_paths):
         result = metric.score(dataset, trained, settings)
-        sections.append(scores.section(trained.run, vars(trained.config), **result))
+        sections.append(scores.section(trained.run, vars(trained.config), training=trained.outcome, **result))
         print(trained.run, result["rows"], file=sys.stderr)
     scores.write(output, point, sections)
