@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import harness
-from shapestudy import artifacts, config as study_config, data, jobs, tables, train
+from shapestudy import artifacts, config as study_config, data, files, jobs, tables, train
 from shapestudy.grid import FactorGrid
 
 DELETE = object()
