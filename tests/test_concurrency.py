@@ -26,9 +26,10 @@ def test_every_output_of_concurrent_trainings_loads():
     study = harness.study("a")
     for run in RUNS:
         folder = study / f"results/models/{run}"
-        assert sorted(p.name for p in folder.iterdir()) == ["history.csv", "params.msgpack", "record.json"]
+        # The outputs, and the seed's finished state (checkpoint.Checkpoint.finish).
+        assert sorted(p.name for p in folder.iterdir()) == ["checkpoint.msgpack", "history.csv", "params.msgpack", "record.json"]
         model, params, config = artifacts.load_model(folder / "params.msgpack", folder / "record.json")
-        assert run.startswith(f"{config.model}-{config.arch}-z{config.latent_dim}")
+        assert run.startswith(f"{config.model}-{config.arch}-{config.reconstruction}-z{config.latent_dim}")
         assert json.loads((folder / "record.json").read_text())["config"] == harness.study_runs()[run]
         history = pd.read_csv(folder / "history.csv")
         assert history["epoch"].tolist() == list(range(1, harness.EPOCHS + 1))
@@ -37,5 +38,5 @@ def test_every_output_of_concurrent_trainings_loads():
         assert scores["run"].eq(run).all()
     assert len(data.load(str(study / "results/data/shapes.parquet")).images) == 294
     assert set(pd.read_csv(study / harness.TABLE_FILES[0])["n"]) == {1}
-    leftovers = [p for p in (study / "results").rglob("*") if p.name.endswith(".part") or p.name == "checkpoint.msgpack"]
+    leftovers = [p for p in (study / "results").rglob("*") if p.name.endswith(".part")]
     assert leftovers == []

@@ -175,5 +175,7 @@ def test_workflow_resumes_after_kill_9(tmp_path):
     # Seed 0 restored, not retrained: bitwise the parameters of a job that trained it alone.
     assert (first / "params.msgpack").read_bytes() == reference.read_bytes()
     assert f'"resumed_from_epoch": {epoch}' in (second / "record.json").read_text()
+    # What stays is each seed's finished state, which a later job with more seeds restores.
     for model in (first, second):
-        assert not (model / "checkpoint.msgpack").exists() and not list(model.glob(".*.part"))
+        assert (model / "checkpoint.msgpack").stat().st_size < 1.5 * (model / "params.msgpack").stat().st_size
+        assert not list(model.glob(".*.part"))
