@@ -108,14 +108,14 @@ def run_label(config: dict, outcome: dict) -> str:
 
 def variant_colours(table) -> dict:
     """A colour per variant (column 'variant', see with_variant) of a table: a family with one
-    variant in its colour, one with several in shades of its colour map, darkening with its
-    hyper-parameters (VAEs in reds darkening with beta)."""
+    variant in its colour, one with several in shades of its colour map, darkening with the
+    likelihood, then its hyper-parameters (VAEs in reds darkening with beta)."""
     colours = {}
     for model, rows in table.drop_duplicates("variant").groupby("model", sort=False):
         family = families.family(model)
-        variants = list(rows.sort_values(list(family.hyperparameters))["variant"]) if family.hyperparameters else []
-        if len(variants) <= 1:
-            colours.update(dict.fromkeys(rows["variant"], family.colour))
+        variants = list(rows.sort_values(["reconstruction", *family.hyperparameters])["variant"])
+        if len(variants) == 1:
+            colours[variants[0]] = family.colour
             continue
         shades = plt.get_cmap(family.shades)([0.45 + 0.5 * i / (len(variants) - 1) for i in range(len(variants))])
         colours.update(zip(variants, shades))
