@@ -107,6 +107,3 @@ class Checkpoint:
         training it again (the stopping rule, reading the history, says it is done)."""
         if self.every > 0:
             self.save(None, best_params, len(history), history)
-
-    def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
