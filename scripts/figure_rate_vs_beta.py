@@ -9,14 +9,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from shapestudy import families, plotting
+from shapestudy import families, plotting, tables
 
 LIKELIHOOD_STYLES = {"mse": "-", "bce": "--"}
 
 
 def mark(curve) -> str:
     """The tables' mark for a curve with a configuration whose seeds did not all converge."""
-    return f" {plotting.NOT_CONVERGED_MARK}" if (curve.get("converged_mean", 1) < 1).any() else ""
+    return f" {tables.NOT_CONVERGED_MARK}" if tables.not_converged(curve).any() else ""
 
 table = pd.read_csv(snakemake.input[0])
 sigma = snakemake.params.sigma

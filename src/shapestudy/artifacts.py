@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from flax import serialization
 
-from shapestudy import families
+from shapestudy import families, stopping
 from shapestudy.files import write_atomic
 from shapestudy.models import AutoEncoder, make_model
 from shapestudy.train import TrainConfig
@@ -60,7 +60,7 @@ def trained_runs(params_paths, record_paths):
     for params_path, record_path in zip(params_paths, record_paths):
         model, params, config = load_model(params_path, record_path)
         record = json.loads(Path(record_path).read_text())
-        outcome = {key: record.get(key) for key in ("epochs_run", "best_epoch", "stop_reason", "converged")}
+        outcome = {key: record.get(key) for key in stopping.RECORD_FIELDS}
         yield TrainedRun(Path(params_path).parent.name, model, params, config, outcome)
 
 

@@ -4,6 +4,7 @@ import matplotlib
 import numpy as np
 
 from shapestudy import families
+from shapestudy.tables import NOT_CONVERGED_MARK
 
 matplotlib.use("Agg")
 
@@ -98,7 +99,6 @@ def mark(axis, good: bool):
 
 
 model_label = families.label
-NOT_CONVERGED_MARK = "†"  # as in the tables (tables.NOT_CONVERGED_MARK)
 
 
 def run_label(config: dict, outcome: dict) -> str:

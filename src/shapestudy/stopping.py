@@ -19,6 +19,10 @@ import math
 import numpy as np
 
 
+# The fields of a verdict that a run record stores (Verdict.record), and readers take from it.
+RECORD_FIELDS = ("epochs_run", "best_epoch", "stop_reason", "converged", "relative_improvement")
+
+
 @dataclasses.dataclass(frozen=True)
 class Verdict:
     stop: bool
@@ -29,9 +33,9 @@ class Verdict:
     relative_improvement: float  # of the best loss over the last window; nan before a full window
 
     def record(self) -> dict:
-        """The fields a run record stores."""
-        return {"epochs_run": self.epochs, "best_epoch": self.best_epoch, "stop_reason": self.stop_reason,
-                "converged": self.converged, "relative_improvement": self.relative_improvement}
+        """The fields a run record stores (RECORD_FIELDS)."""
+        values = (self.epochs, self.best_epoch, self.stop_reason, self.converged, self.relative_improvement)
+        return dict(zip(RECORD_FIELDS, values))
 
 
 def assess(validation_losses, patience: int, tolerance: float, max_epochs: int) -> Verdict:

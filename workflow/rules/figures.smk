@@ -27,7 +27,6 @@ rule figure_samples:
         "logs/figure/samples.log",
     params:
         examples=config["figures"]["examples"],
-        runs=figure_runs(),
         evaluation=evaluation_settings("pixel_threshold", "validity_iou", "seed"),
         code=code("figure_samples.py"),
     script:
