@@ -8,9 +8,9 @@ jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one l
 
 import matplotlib.pyplot as plt
 
-from shapestudy import artifacts, data, families, plotting, scores
+from shapestudy import artifacts, data, plotting, scores
+from shapestudy.evaluation import samplers
 from shapestudy.evaluation.projection import iou, project
-from shapestudy.evaluation.samplers import SAMPLERS, draw_latents
 from shapestudy.inference import decode, encode
 
 settings = snakemake.params.evaluation
@@ -18,17 +18,19 @@ n = snakemake.params.examples
 everything = data.load(snakemake.input.data)
 renders = everything.images.reshape(len(everything.images), -1)
 
+labels = {name: sampler.label for name, sampler in samplers.registry(settings["mixture_components"]).items()}
 rows = []
 for run, model, params, config, outcome in artifacts.trained_runs(snakemake.input.params, snakemake.input.records):
     section = scores.run_section(snakemake.input.scores, run)
     validity = {row["settings"]["sampler"]: row["scores"]["validity"] for row in section["rows"]}
-    latents = draw_latents(n, config.latent_dim, settings["seed"], families.family(config.model),
-                           lambda: encode(model, params, everything.subset("train").images)[0])
+    latents = samplers.draw_latents(n, config.latent_dim, settings["seed"],
+                                    lambda: encode(model, params, everything.subset("train").images)[0],
+                                    settings["mixture_components"])
     for sampler, z in latents.items():
         samples = decode(model, params, z, config.reconstruction)
         index, _ = project(samples, renders)
         valid = iou(samples, renders[index], settings["pixel_threshold"]) >= settings["validity_iou"]
-        label = f"{plotting.run_label(vars(config), outcome)}\n{SAMPLERS[sampler].label}: {validity[sampler]:.0%} valid"
+        label = f"{plotting.run_label(vars(config), outcome)}\n{labels[sampler]}: {validity[sampler]:.0%} valid"
         rows.append((label, samples, valid))
 
 width = plotting.COLUMN_WIDTH

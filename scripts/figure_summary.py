@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from shapestudy import plotting
-from shapestudy.evaluation.samplers import SAMPLERS
 
 tables = {name: plotting.with_variant(pd.read_csv(path)) for name, path in snakemake.input.items()}
 sigma = snakemake.params.sigma
@@ -28,15 +27,16 @@ def against_latent(axis, table, score, label, suffix="", **style):
 
 
 samples = tables["samples"]
-# The first sampler of the registry (N(0, I)) in solid lines, the others dashed, dotted, ...
-for sampler, style in zip(SAMPLERS.values(), ["-", "--", ":", "-."]):
-    drawn = samples[samples["sampler"] == sampler.name]
-    suffix = "" if style == "-" else f", {sampler.label}"
-    if len(drawn):
-        against_latent(axes[0, 0], drawn, "validity", "valid samples (share)", suffix=suffix, ls=style)
-axes[0, 0].set_title(f"(a) decoded samples of {next(iter(SAMPLERS.values())).label} that are valid shapes")
+# Solid: the prior N(0, I); dashed: per configuration, the best of the densities fitted to the codes.
+prior = samples[samples["sampler"] == "prior"]
+fitted = samples[samples["sampler"] != "prior"]
+best_fitted = fitted.loc[fitted.groupby(["variant", "latent_dim"], sort=False)["validity_mean"].idxmax()]
+against_latent(axes[0, 0], prior, "validity", "valid samples (share)")
+if len(best_fitted):
+    against_latent(axes[0, 0], best_fitted, "validity", "valid samples (share)", suffix=", best fitted", ls="--")
+axes[0, 0].set_title("(a) decoded samples that are valid shapes")
 axes[0, 0].set_ylim(-0.03, 1.03)
-axes[0, 0].legend(frameon=False)
+axes[0, 0].legend(frameon=False, fontsize=5, ncol=2)
 
 against_latent(axes[0, 1], tables["reconstruction"], "mse", "test MSE per pixel")
 axes[0, 1].set_yscale("log")

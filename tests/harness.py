@@ -37,7 +37,7 @@ AE_RUN, VAE_RUN = f"{AE_POINT}-s0", f"{VAE_POINT}-s0"
 PROFILE_NOTICE = "Using workflow specific profile"
 
 # What both tiny studies change in the project's config.yaml: 12x12 images, one MLP AE and one
-# VAE with a 2-d latent, small batches.
+# VAE with a 2-d latent, small batches, one small mixture sampler.
 TINY = {
     "data": {"canvas": 12, "seed": 0, "splits": {"train": 0.8, "validation": 0.1, "test": 0.1}},
     "sweep": {
@@ -45,6 +45,7 @@ TINY = {
         "vae": {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "beta": [1.0], "seed": [0]},
     },
     "training": {"batch_size": 32, "learning_rate": 0.001},
+    "evaluation": {"mixture_components": [3]},
     "figures": {"latent_dim": 2, "examples": 4},
 }
 # Squares and circles, 3 epochs, two AE seeds, the VAE under both likelihoods: every output of the

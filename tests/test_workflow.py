@@ -110,8 +110,9 @@ def test_a_new_seed_reruns_its_point_and_leaves_the_other_seeds_bitwise_the_same
 def test_every_table_holds_its_scores_with_their_settings(tiny_study):
     tables = tiny_study / "results" / "tables"
     samples = pd.read_csv(tables / "samples.csv")
-    assert set(samples["sampler"]) == {"prior", "fitted_gaussian"}
-    assert (samples.loc[samples["model"] == "vae", "sampler"] == "prior").all()
+    # Every sampler for every model: the prior, the fitted Gaussian and the tiny study's mixture.
+    assert samples.groupby(["model", "reconstruction"])["sampler"].apply(set).map(
+        lambda found: found == {"prior", "fitted_gaussian", "gmm3"}).all()
     assert samples["validity_mean"].between(0, 1).all() and (samples["n_samples"] == 500).all()
     rate = pd.read_csv(tables / "rate.csv")
     assert sorted(rate["sigma"].unique()) == [0.1, 1.0]
@@ -122,6 +123,13 @@ def test_every_table_holds_its_scores_with_their_settings(tiny_study):
     experiments = (tiny_study / "results" / "report" / "experiments.md").read_text()
     assert "Sample quality, squared error" in experiments and "Sample quality, Bernoulli cross-entropy" in experiments
     assert "0 of 4 runs converged" in experiments and "![summary](../figures/summary.png)" in experiments
+    claims = pd.read_csv(tables / "claims.csv")
+    assert set(claims["verdict"]) <= {"supported", "contradicted", "undecided"}
+    assert set(claims["claim"]) == {"reconstruction", "prior_samples"}  # one beta, no latent of 3 factors
+    # The AE has two seeds: its reconstruction claim has an interval; the one-seed VAEs have none.
+    ae = claims[claims["subject"].str.startswith("AE")]
+    assert (ae["low"] < ae["difference"]).all() and claims.loc[claims["n"] == 1, "low"].isna().all()
+    assert experiments.rstrip().endswith(".") and "## Conclusion" in experiments
 
 
 def test_a_changed_table_or_figure_script_reruns_just_its_figures(copy_study):

@@ -9,9 +9,10 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from shapestudy import families, render
+from shapestudy import claims, families, grid, render
+from shapestudy.evaluation import samplers
 from shapestudy.evaluation.metrics import METRICS
-from shapestudy.tables import CONVERGED, SEED_FREE_KEYS, footnote, not_converged, presentable
+from shapestudy.tables import CONVERGED, SEED_FREE_KEYS, footnote, not_converged, presentable, split_by_kind
 
 LIKELIHOODS = {"mse": "squared error (a Gaussian decoder of fixed variance)", "bce": "Bernoulli cross-entropy"}
 
@@ -32,12 +33,6 @@ def pct(value: float) -> str:
 
 
 label = families.label
-
-
-def by_kind(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rows of deterministic (AE-like) and of variational models."""
-    variational = np.array(families.is_variational(table["model"]), dtype=bool)
-    return table[~variational], table[variational]
 
 
 def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
@@ -86,7 +81,7 @@ def convergence(table: pd.DataFrame) -> str:
 
 
 def reconstruction_finding(table: pd.DataFrame) -> str:
-    ae, vae = by_kind(table)
+    ae, vae = split_by_kind(table)
     parts = []
     for dim in sorted(set(ae["latent_dim"]) & set(vae["latent_dim"])):
         a = ae[ae["latent_dim"] == dim]["mse_mean"].iloc[0]
@@ -99,7 +94,7 @@ def reconstruction_finding(table: pd.DataFrame) -> str:
     total = len(set(ae["latent_dim"]) & set(vae["latent_dim"]))
     best = table.sort_values("factor_recovery_mean", ascending=False).iloc[0]
     verdict = (
-        f"The AE reconstructs better than every VAE at {lower} of {total} latent sizes (test MSE per pixel: "
+        f"The AE's mean test MSE per pixel is below every VAE's at {lower} of {total} latent sizes ("
         f"{'; '.join(parts)})"
         if total
         else "Only one model family was trained with this likelihood"
@@ -111,41 +106,40 @@ def reconstruction_finding(table: pd.DataFrame) -> str:
     )
 
 
-def samples_finding(table: pd.DataFrame) -> str:
+def best_sampler(table: pd.DataFrame) -> pd.Series:
+    """The row (configuration and sampler) with the highest mean validity."""
+    return table.sort_values("validity_mean").iloc[-1]
+
+
+def sampler_summary(row: pd.Series, labels: dict[str, str]) -> str:
+    return (f"{label(row)} with {labels.get(row['sampler'], row['sampler'])}: {pct(row['validity_mean'])} valid, "
+            f"novelty {fmt(row['novelty_mean'], 2)}, coverage {pct(row['coverage_mean'])}")
+
+
+def samples_finding(table: pd.DataFrame, labels: dict[str, str]) -> str:
     prior = table[table["sampler"] == "prior"]
-    ae, vae = by_kind(prior)
-    fitted = table[table["sampler"] == "fitted_gaussian"]
+    ae, vae = split_by_kind(prior)
     if ae.empty or vae.empty:
         return "Sample quality. The sweep lacks an AE or a VAE; the comparison needs both."
-    best_ae, best_vae = ae.sort_values("validity_mean").iloc[-1], vae.sort_values("validity_mean").iloc[-1]
     sizes = sorted(set(ae["latent_dim"]) & set(vae["latent_dim"]))
-    per_size = {
-        d: (ae[ae["latent_dim"] == d]["validity_mean"].iloc[0], vae[vae["latent_dim"] == d]["validity_mean"].max())
-        for d in sizes
-    }
-    vae_wins = [d for d, (a, v) in per_size.items() if v > a]
-    if len(vae_wins) == len(sizes):
-        verdict = "The data agree with the report's claim that VAE prior samples are valid shapes more often than AE prior samples, at every latent size"
-    elif vae_wins:
-        verdict = (
-            f"The data support the report's claim that VAE prior samples are valid more often than AE prior samples "
-            f"only at latent sizes {', '.join(map(str, vae_wins))} of {', '.join(map(str, sizes))}"
-        )
-    else:
-        verdict = "The data do not support the report's claim that VAE prior samples are valid more often than AE prior samples, at any latent size"
-    comparison = "; ".join(f"latent {d}: AE {pct(a)} vs best VAE {pct(v)}" for d, (a, v) in per_size.items())
-    text = (
-        f"Sample quality. {verdict} ({comparison}). A sample counts as valid when its IoU with the nearest render is "
-        f"at least {table['iou_threshold'].iloc[0]:g}. The best VAE, {label(best_vae)}, covers {pct(best_vae['coverage_mean'])} "
-        f"of M against {pct(best_vae['coverage_true_mean'])} for as many true samples, and "
-        f"{pct(best_vae['novelty_mean'])} of its valid samples are test tuples never seen in training; the best AE is "
-        f"{label(best_ae)} with {pct(best_ae['validity_mean'])}."
+    comparison = "; ".join(
+        f"latent {d}: AE {pct(ae[ae['latent_dim'] == d]['validity_mean'].iloc[0])} vs best VAE "
+        f"{pct(vae[vae['latent_dim'] == d]['validity_mean'].max())}" for d in sizes
     )
+    best_vae = best_sampler(vae)
+    text = (
+        f"Sample quality. Share of N(0, I) samples that are valid shapes (IoU with the nearest render at least "
+        f"{table['iou_threshold'].iloc[0]:g}), {comparison}; the claims table decides the difference. The best VAE "
+        f"prior, {label(best_vae)}, covers {pct(best_vae['coverage_mean'])} of M against "
+        f"{pct(best_vae['coverage_true_mean'])} for as many true samples, and {pct(best_vae['novelty_mean'])} of its "
+        f"valid samples are test tuples never seen in training."
+    )
+    fitted = table[table["sampler"] != "prior"]
     if len(fitted):
-        best_fit = fitted.sort_values("validity_mean").iloc[-1]
+        best_ae, best_fitted_vae = (best_sampler(kind) for kind in split_by_kind(fitted))
         text += (
-            f" Sampling the AE from a Gaussian fitted to its training codes instead of N(0, I) gives "
-            f"{pct(fitted['validity_mean'].min())}–{pct(fitted['validity_mean'].max())} (best {label(best_fit)})."
+            f" Sampled instead from densities fitted to the training codes, the best AE is "
+            f"{sampler_summary(best_ae, labels)}, and the best VAE {sampler_summary(best_fitted_vae, labels)}."
         )
     return text
 
@@ -153,7 +147,7 @@ def samples_finding(table: pd.DataFrame) -> str:
 def rate_finding(table: pd.DataFrame, sigma: float) -> str:
     at = table[np.isclose(table["sigma"], sigma)]
     entropy = at["entropy_bits_mean"].iloc[0]
-    ae, vae = by_kind(at)
+    ae, vae = split_by_kind(at)
     text = f"Information rate. At σ = {sigma:g}, "
     if len(ae):
         text += f"AE rates span {fmt(ae['rate_bits_mean'].min())}–{fmt(ae['rate_bits_mean'].max())} bits with distortion {fmt(ae['distortion_mean'].min())}–{fmt(ae['distortion_mean'].max())}; "
@@ -167,6 +161,7 @@ def rate_finding(table: pd.DataFrame, sigma: float) -> str:
         )
         kl = vae.groupby("beta")["kl_rate_bits_mean"].mean()
         trend = "falls" if kl.is_monotonic_decreasing and len(kl) > 1 else "does not fall monotonically"
+        # A trend of means over all latent sizes; the claims table decides it per configuration.
         text += (
             f"The VAE's KL rate, an upper bound on I(X; Z), {trend} as β grows "
             f"({', '.join(f'β = {b:g}: {fmt(v)} bits' for b, v in kl.items())}, averaged over latent sizes), "
@@ -186,9 +181,9 @@ def latents_finding(table: pd.DataFrame, n_factors: int) -> str:
     linear = at[["r2_x_mean", "r2_y_mean", "r2_size_mean"]].min(axis=1)
     exact = (linear > 0.9) & (at["mig_mean"] > 0.5)
     verdict = (
-        f"{int(exact.sum())} of {len(at)} such models encode the factors one per dimension (MIG > 0.5 and every R² > 0.9)"
+        f"{int(exact.sum())} of {len(at)} such models have a mean MIG above 0.5 and every mean R² above 0.9"
         if exact.any()
-        else "no such model encodes the factors one per dimension (MIG > 0.5 with every R² > 0.9)"
+        else "no such model has a mean MIG above 0.5 with every mean R² above 0.9"
     )
     return (
         f"Latent meaning. With as many latent dimensions as factors ({n_factors}), {verdict}. {'; '.join(parts)}. "
@@ -196,14 +191,61 @@ def latents_finding(table: pd.DataFrame, n_factors: int) -> str:
     )
 
 
+def _verdict_counts(rows: pd.DataFrame) -> str:
+    counts = rows["verdict"].value_counts()
+    return ", ".join(f"{counts.get(v, 0)} {v}" for v in (claims.SUPPORTED, claims.CONTRADICTED, claims.UNDECIDED))
+
+
+def claims_finding(table: pd.DataFrame) -> str:
+    """Per claim and likelihood, how many comparisons each verdict got, and the seeds the
+    undecided ones would need."""
+    parts = []
+    for claim, statement in claims.CLAIMS.items():
+        rows = table[table["claim"] == claim]
+        if rows.empty:
+            continue
+        per_likelihood = "; ".join(f"{likelihood}: {_verdict_counts(group)}"
+                                   for likelihood, group in rows.groupby("reconstruction", sort=False))
+        needed = rows.loc[rows["verdict"] == claims.UNDECIDED, "seeds_needed"]
+        needed = needed[np.isfinite(needed)]
+        more = f"; the undecided would need {int(needed.min())}–{int(needed.max())} seeds" if len(needed) else ""
+        parts.append(f"“{statement}” ({len(rows)} comparison{'s' * (len(rows) != 1)}; {per_likelihood}{more})")
+    return (f"Claims. Each claim of the report is decided per architecture, likelihood and latent size from the "
+            f"difference of the means and its {table['confidence'].iloc[0]:.0%} t interval over seeds, and undecided "
+            f"where the interval holds 0: {'; '.join(parts)}.")
+
+
+def conclusion(claims_table: pd.DataFrame, samples: pd.DataFrame, labels: dict[str, str]) -> str:
+    """The Conclusion, from the verdicts and the best sampler of each family and likelihood."""
+    held = []
+    for claim, statement in claims.CLAIMS.items():
+        rows = claims_table[claims_table["claim"] == claim]
+        if rows.empty:
+            continue
+        counts = rows["verdict"].value_counts()
+        if counts.get(claims.SUPPORTED, 0) == len(rows):
+            held.append(f"the claim that {statement} is supported in every comparison ({len(rows)})")
+        elif counts.get(claims.CONTRADICTED, 0) == len(rows):
+            held.append(f"the claim that {statement} is contradicted in every comparison ({len(rows)})")
+        else:
+            held.append(f"the claim that {statement} is supported in {counts.get(claims.SUPPORTED, 0)} of {len(rows)} "
+                        f"comparisons, contradicted in {counts.get(claims.CONTRADICTED, 0)} and undecided in "
+                        f"{counts.get(claims.UNDECIDED, 0)}")
+    best = []
+    for _, rows in samples.groupby(["reconstruction", "model"], sort=False):
+        best.append(sampler_summary(best_sampler(rows), labels))
+    return (f"On generated shapes, with up to {int(claims_table['n'].max())} seeds per configuration, "
+            f"{'; '.join(held)}. The sampler with the most valid samples, per model and likelihood: {'; '.join(best)}.")
+
+
 def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, str], figures: list[str]) -> list[Block]:
     sigma = config["figures"]["sigma"]
-    # shape is a factor only when there is more than one shape.
-    n_factors = 4 if len(config["data"]["shapes"]) > 1 else 3
+    n_factors = grid.n_factors(config["data"]["shapes"])
+    labels = {name: s.label for name, s in samplers.registry(config["evaluation"]["mixture_components"]).items()}
     blocks = [Block("heading", "Experiments"), Block("paragraph", setup(config, tables))]
     finders = {
         "reconstruction": reconstruction_finding,
-        "samples": samples_finding,
+        "samples": lambda table: samples_finding(table, labels),
         "rate": lambda table: rate_finding(table, sigma),
         "latents": lambda table: latents_finding(table, n_factors),
     }
@@ -214,8 +256,11 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
             heading, _, rest = finding.partition(". ")
             blocks.append(Block("paragraph", f"{heading}, {LIKELIHOODS.get(likelihood, likelihood)}. {rest}"))
         blocks.append(Block("table", METRICS[name].title, name))
+    blocks += [Block("paragraph", claims_finding(tables["claims"])), Block("claims", claims.TITLE, "claims")]
     blocks.append(Block("heading", "Figures"))
     blocks += [Block("figure", captions[f], f) for f in figures]
+    blocks += [Block("heading", "Conclusion"),
+               Block("paragraph", conclusion(tables["claims"], tables["samples"], labels))]
     return blocks
 
 
@@ -241,6 +286,10 @@ def to_markdown(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: flo
             lines += [f"**Table: {block.text}{suffix}** (mean ± sd over seeds; all columns in `results/tables/{block.name}.csv`)", ""]
             lines += render.markdown_table(shown.columns, shown.itertuples(index=False))
             lines += ["", footnote(tables[block.name]).strip(), ""] if footnote(tables[block.name]) else [""]
+        elif block.kind == "claims":
+            columns, rows = claims.presentable(tables["claims"])
+            lines += [f"**Table: {block.text}** (all columns in `results/tables/claims.csv`)", ""]
+            lines += [*render.markdown_table(columns, rows), "", claims.note(tables["claims"]), ""]
         elif block.kind == "figure":
             lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure ({block.name}).* {block.text}", ""]
     return "\n".join(lines)
@@ -253,7 +302,7 @@ def to_latex(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float)
     lines = []
     for block in blocks:
         if block.kind == "heading":
-            command = "section" if block.text == "Experiments" else "subsection"
+            command = "section" if block.text in ("Experiments", "Conclusion") else "subsection"
             lines += [f"\\{command}{{{latex_escape(block.text)}}}", ""]
         elif block.kind == "paragraph":
             lines += [latex_escape(block.text), ""]
@@ -263,6 +312,10 @@ def to_latex(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float)
             caption = f"{block.text}{suffix} (mean ± sd over seeds).{footnote(tables[block.name])}"
             lines += render.latex_table(shown.columns, shown.itertuples(index=False), caption, size=r"\scriptsize",
                                         label=f"tab:{block.name}")
+        elif block.kind == "claims":
+            columns, rows = claims.presentable(tables["claims"])
+            lines += render.latex_table(columns, rows, f"{block.text}. {claims.note(tables['claims'])}",
+                                        size=r"\scriptsize", label="tab:claims")
         elif block.kind == "figure":
             lines += [r"\begin{figure}[t]", r"\centering", f"\\includegraphics[width=\\linewidth]{{figures/{block.name}.pdf}}",
                       f"\\caption{{{latex_escape(block.text)}}}", f"\\label{{fig:{block.name}}}", r"\end{figure}", ""]

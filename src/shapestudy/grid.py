@@ -9,6 +9,11 @@ SHAPES = ("square", "circle", "triangle")
 FACTORS = ("shape", "size", "x", "y")
 
 
+def n_factors(shapes) -> int:
+    """The number of factors that vary: shape is one only when there is more than one shape."""
+    return len(FACTORS) if len(shapes) > 1 else len(FACTORS) - 1
+
+
 @dataclasses.dataclass(frozen=True)
 class FactorGrid:
     """The finite set M of valid factor tuples."""

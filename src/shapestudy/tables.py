@@ -3,6 +3,7 @@ score, per configuration and settings (score files: scores.py)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from shapestudy import families, render, scores
@@ -15,6 +16,12 @@ CONVERGED = "converged"
 NOT_CONVERGED_MARK = "†"
 NOT_CONVERGED_NOTE = (f"{NOT_CONVERGED_MARK}: not every seed converged (training stopped at "
                       "training.max_epochs while the validation loss still improved)")
+
+
+def split_by_kind(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of deterministic (AE-like) and of variational models."""
+    variational = np.array(families.is_variational(table["model"]), dtype=bool)
+    return table[~variational], table[variational]
 
 
 def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:

@@ -76,7 +76,8 @@ def study_settings():
     """The config's sections that the Experiments section describes, without the settings that
     never change a result (training.checkpoint_every, training.gpu)."""
     training = {k: v for k, v in config["training"].items() if k not in study_config.job_settings()}
-    return {"data": config["data"], "sweep": config["sweep"], "training": training, "figures": config["figures"]}
+    sections = ("data", "sweep", "evaluation", "claims", "figures")
+    return {"training": training, **{name: config[name] for name in sections}}
 
 
 def trained_point(wildcards):
@@ -139,7 +140,7 @@ def scatter_runs(wildcards):
     return _runs_input(scatter_runs_ids())
 
 
-FIGURES = ["reconstructions", "samples", "traversals", "rate", "rate_vs_beta", "mutual_information", "training_curves", "summary"]
+FIGURES = ["reconstructions", "samples", "frontier", "traversals", "rate", "rate_vs_beta", "mutual_information", "training_curves", "summary"]
 if scatter_runs_ids():
     FIGURES.append("latent_scatter")
 
@@ -149,9 +150,13 @@ def figure_captions():
     return expand(str(Path(workflow.basedir) / "workflow" / "report" / "{figure}.rst"), figure=FIGURES)
 
 
+# The tables: one per metric family, and the claims decided from them.
+TABLES = [*METRICS, "claims"]
+
+
 def final_outputs():
     return [
-        *expand("results/tables/{table}.{ext}", table=METRICS, ext=["csv", "md", "tex"]),
+        *expand("results/tables/{table}.{ext}", table=TABLES, ext=["csv", "md", "tex"]),
         *expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["png", "pdf"]),
         "results/report/experiments.md",
         "results/report/experiments.tex",

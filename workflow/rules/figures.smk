@@ -27,10 +27,26 @@ rule figure_samples:
         "logs/figure/samples.log",
     params:
         examples=config["figures"]["examples"],
-        evaluation=evaluation_settings("pixel_threshold", "validity_iou", "seed"),
+        evaluation=evaluation_settings("pixel_threshold", "validity_iou", "seed", "mixture_components"),
         code=code("figure_samples.py"),
     script:
         "../../scripts/figure_samples.py"
+
+
+rule figure_frontier:
+    input:
+        "results/tables/samples.csv",
+    output:
+        png=report("results/figures/frontier.png", caption="../report/frontier.rst", category="Figures"),
+        pdf="results/figures/frontier.pdf",
+    log:
+        "logs/figure/frontier.log",
+    params:
+        mixture_components=config["evaluation"]["mixture_components"],
+        test_share=config["data"]["splits"]["test"],
+        code=code("figure_frontier.py"),
+    script:
+        "../../scripts/figure_frontier.py"
 
 
 rule figure_traversals:

@@ -1,6 +1,6 @@
 rule experiments:
     input:
-        tables=expand("results/tables/{table}.csv", table=METRICS),
+        tables=expand("results/tables/{table}.csv", table=TABLES),
         figures=expand("results/figures/{figure}.png", figure=FIGURES),
         captions=figure_captions(),
     output:

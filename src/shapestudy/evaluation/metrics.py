@@ -40,7 +40,7 @@ METRICS = {
         ),
         MetricFamily(
             "samples", "Sample quality on the known manifold",
-            ("samples", "validity_iou", "pixel_threshold", "prdc_k", "seed"),
+            ("samples", "validity_iou", "pixel_threshold", "prdc_k", "seed", "mixture_components"),
             ("validity", "mean_distance", "coverage", "coverage_true", "novelty", "tv_x", "tv_size"), memory_mb=2000,
         ),
         MetricFamily(

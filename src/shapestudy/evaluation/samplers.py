@@ -1,20 +1,26 @@
 """The sampler registry: the ways a trained model's latent space is sampled to generate images.
 
-Each sampler is a name, a label for figures, the model families it applies to, its offset from
-`evaluation.seed` and a draw function. Its draws come from seed + offset alone, so adding a sampler
-changes no other sampler's samples, and the first k of n draws equal the k draws asked for alone
-(a figure shows the evaluation's first samples). The evaluation and the samples figure iterate
-over the registry.
+Every sampler serves AE and VAE alike: the prior N(0, I), and densities fitted after training to
+the training codes (the encoder's means for a VAE), as in Ghosh et al. 2020 and Pythae's
+benchmark: one full-covariance Gaussian, and Gaussian mixtures of k components for each k of
+`evaluation.mixture_components`.
+
+Each sampler is a name, a label for figures, its offset from `evaluation.seed` and a draw function.
+Its draws come from seed + offset alone, so adding a sampler changes no other sampler's samples,
+and the first k of n draws equal the k draws asked for alone (a figure shows the evaluation's
+first samples). The evaluation and the samples figure iterate over the registry.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from shapestudy.families import ModelFamily
+# The mixture of k components draws from seed + MIXTURE_OFFSET + k: an offset of its own for every k.
+MIXTURE_OFFSET = 100
 
 
 def fit_gaussian(codes) -> tuple[np.ndarray, np.ndarray]:
@@ -29,6 +35,33 @@ def sample_gaussian(rng_or_seed, mean, cov, n: int) -> np.ndarray:
     return rng.multivariate_normal(np.asarray(mean), np.asarray(cov), size=n).astype(np.float32)
 
 
+def fit_mixture(codes, components: int, seed: int):
+    """A Gaussian mixture of full covariances fitted to codes (n, d) by scikit-learn's EM, started
+    from k-means++ seeds, on one thread: its small matrix products run 30x slower on a BLAS pool
+    that shares cores with other jobs, and one thread sums in one order (the same fit anywhere)."""
+    from sklearn.mixture import GaussianMixture  # only the jobs that fit one pay for the import
+    from threadpoolctl import threadpool_limits
+
+    codes = np.asarray(codes, dtype=np.float64)
+    if len(codes) < components:
+        raise ValueError(f"a mixture of {components} components needs at least {components} training codes, "
+                         f"got {len(codes)} (evaluation.mixture_components)")
+    with threadpool_limits(1):
+        return GaussianMixture(components, covariance_type="full", init_params="k-means++", random_state=seed).fit(codes)
+
+
+def sample_mixture(seed: int, weights, means, covariances, n: int) -> np.ndarray:
+    """n float32 draws from a Gaussian mixture. The components and the noise come from two streams
+    of the seed, so the first k of n draws equal k draws (scikit-learn's sample() sorts its draws
+    by component)."""
+    component_rng, noise_rng = np.random.default_rng(seed).spawn(2)
+    weights = np.asarray(weights, dtype=np.float64)
+    component = component_rng.choice(len(weights), size=n, p=weights / weights.sum())
+    noise = noise_rng.standard_normal((n, np.shape(means)[1]))
+    factors = np.linalg.cholesky(np.asarray(covariances))
+    return (np.asarray(means)[component] + np.einsum("nij,nj->ni", factors[component], noise)).astype(np.float32)
+
+
 def _standard_normal(seed: int, n: int, latent_dim: int, codes) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype(np.float32)
 
@@ -37,38 +70,42 @@ def _fitted_gaussian(seed: int, n: int, latent_dim: int, codes) -> np.ndarray:
     return sample_gaussian(seed, *fit_gaussian(codes), n)
 
 
+def _fitted_mixture(components: int, seed: int, n: int, latent_dim: int, codes) -> np.ndarray:
+    mixture = fit_mixture(codes, components, seed)
+    return sample_mixture(seed, mixture.weights_, mixture.means_, mixture.covariances_, n)
+
+
 @dataclasses.dataclass(frozen=True)
 class Sampler:
     name: str
     label: str
     seed_offset: int
-    applies_to: Callable[[ModelFamily], bool]
     # (seed, n, latent_dim, training codes or None) -> (n, latent_dim) float32
     draw: Callable[[int, int, int, np.ndarray | None], np.ndarray]
     fitted: bool = False  # fitted to the training codes (encoder means) after training
 
 
-SAMPLERS = {
-    sampler.name: sampler
-    for sampler in (
-        Sampler("prior", "N(0, I)", 0, lambda family: True, _standard_normal),
-        # The AE baseline: an AE has no prior, so the study samples a density fitted to its codes.
-        Sampler("fitted_gaussian", "fitted Gaussian", 1, lambda family: not family.variational, _fitted_gaussian,
-                fitted=True),
-    )
-}
+def mixture(components: int) -> Sampler:
+    return Sampler(f"gmm{components}", f"GMM k={components}", MIXTURE_OFFSET + components,
+                   functools.partial(_fitted_mixture, components), fitted=True)
 
 
-def for_family(family: ModelFamily) -> list[Sampler]:
-    return [sampler for sampler in SAMPLERS.values() if sampler.applies_to(family)]
+def registry(mixture_components: Sequence[int] = ()) -> dict[str, Sampler]:
+    """The samplers of a study, by name: the fixed ones and a mixture per configured k."""
+    samplers = [
+        Sampler("prior", "N(0, I)", 0, _standard_normal),
+        Sampler("fitted_gaussian", "fitted Gaussian", 1, _fitted_gaussian, fitted=True),
+        *(mixture(k) for k in mixture_components),
+    ]
+    return {sampler.name: sampler for sampler in samplers}
 
 
-def draw_latents(n: int, latent_dim: int, seed: int, family: ModelFamily,
-                 training_codes: Callable[[], np.ndarray]) -> dict[str, np.ndarray]:
-    """The latents of each sampler that applies to the family, by name. `training_codes` is
-    called once, and only if a fitted sampler applies."""
+def draw_latents(n: int, latent_dim: int, seed: int, training_codes: Callable[[], np.ndarray],
+                 mixture_components: Sequence[int] = ()) -> dict[str, np.ndarray]:
+    """The latents of each sampler of the study, by name. `training_codes` is called once, and
+    only if a fitted sampler is configured."""
     latents, codes = {}, None
-    for sampler in for_family(family):
+    for sampler in registry(mixture_components).values():
         if sampler.fitted and codes is None:
             codes = training_codes()
         latents[sampler.name] = sampler.draw(seed + sampler.seed_offset, n, latent_dim, codes)

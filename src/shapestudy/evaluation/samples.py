@@ -1,11 +1,10 @@
 """Sample quality on the known manifold (STUDY.md 3.2) and the PRDC cross-check in pixel space,
-for the samples of every sampler of the registry (samplers.py) that applies to the model."""
+for the samples of every sampler of the registry (samplers.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from shapestudy import families
 from shapestudy.data import FACTORS
 from shapestudy.evaluation import samplers
 from shapestudy.evaluation.projection import flatten, iou, project_translated, squared_distances
@@ -118,8 +117,8 @@ def score(dataset, trained, settings: dict) -> dict:
     test_images = dataset.subset("test").images
     test_mask = dataset.factors["split"].to_numpy() == "test"
     latents = samplers.draw_latents(
-        settings["samples"], config.latent_dim, settings["seed"], families.family(config.model),
-        lambda: encode(model, params, dataset.subset("train").images)[0],
+        settings["samples"], config.latent_dim, settings["seed"],
+        lambda: encode(model, params, dataset.subset("train").images)[0], settings["mixture_components"],
     )
     rows = []
     for sampler, z in latents.items():

@@ -1,0 +1,17 @@
+"""Decide the report's claims from the tables over seeds (rule claims)."""
+
+import sys
+
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+
+import pandas as pd
+
+from shapestudy import claims, grid
+
+tables = {name: pd.read_csv(path) for name, path in snakemake.input.items()}
+decided = claims.decide_all(tables, snakemake.params.claims, grid.n_factors(snakemake.params.shapes),
+                            snakemake.params.sigma)
+claims.write(decided, dict(snakemake.output))
+print(f"{len(decided)} claim rows: {claims.count_verdicts(decided)}", file=sys.stderr)

@@ -1,0 +1,38 @@
+"""The validity-novelty frontier (rule figure_frontier): for every configuration and sampler, the
+share of valid samples against the share of them that are test tuples never seen in training,
+and against the share of the renderable set they cover."""
+
+from shapestudy import jobs
+
+jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from shapestudy import plotting
+from shapestudy.evaluation import samplers
+
+samples = plotting.with_variant(pd.read_csv(snakemake.input[0]))
+labels = {name: sampler.label for name, sampler in samplers.registry(snakemake.params.mixture_components).items()}
+markers = dict(zip(labels, "os^Dvp<>*"))
+colours = plotting.variant_colours(samples)
+figure, axes = plt.subplots(1, 2, figsize=(plotting.PAGE_WIDTH, 3.0), sharey=True, constrained_layout=True)
+for (variant, sampler), rows in samples.groupby(["variant", "sampler"], sort=False):
+    for axis, x in zip(axes, ["novelty", "coverage"]):
+        axis.errorbar(rows[f"{x}_mean"], rows["validity_mean"], xerr=rows[f"{x}_sd"].fillna(0),
+                      yerr=rows["validity_sd"].fillna(0), color=colours[variant], marker=markers[sampler],
+                      ms=4, ls="", lw=0.6, capsize=1.5, alpha=0.85)
+# Novelty of a generator uniform over M: the test share of the tuples; one that copies training
+# images scores 0. Coverage of as many draws from the data distribution: coverage_true.
+axes[0].axvline(snakemake.params.test_share, color="0.4", ls=":", lw=1, label="uniform over M")
+axes[1].axvline(samples["coverage_true_mean"].iloc[0], color="0.4", ls=":", lw=1, label="as many true samples")
+axes[0].set(xlabel="novelty (share of valid samples that are test tuples)", ylabel="validity (share of samples)")
+axes[1].set(xlabel="coverage of the renderable set")
+axes[0].set_title("(a) validity against novelty")
+axes[1].set_title("(b) validity against coverage")
+handles = [plt.Line2D([], [], color=c, marker="o", ls="", ms=4, label=v) for v, c in colours.items()]
+handles += [plt.Line2D([], [], color="0.3", marker=markers[s], ls="", ms=4, label=labels[s]) for s in samples["sampler"].unique()]
+figure.legend(handles=handles, loc="outside right center", frameon=False, fontsize=6)
+for axis in axes:
+    axis.legend(frameon=False, fontsize=6, loc="upper right")
+plotting.save(figure, snakemake.output.png, snakemake.output.pdf)
