@@ -100,6 +100,16 @@ def registry(mixture_components: Sequence[int] = ()) -> dict[str, Sampler]:
     return {sampler.name: sampler for sampler in samplers}
 
 
+def by_name(name: str) -> Sampler:
+    """A sampler by its name: a fixed one, or gmm{k} for a mixture of any k."""
+    fixed = registry()
+    if name in fixed:
+        return fixed[name]
+    if name.startswith("gmm") and name[3:].isdigit() and int(name[3:]) > 0:
+        return mixture(int(name[3:]))
+    raise ValueError(f"unknown sampler {name!r}: expected one of {list(fixed)} or gmm<k>, e.g. gmm10")
+
+
 def draw_latents(n: int, latent_dim: int, seed: int, training_codes: Callable[[], np.ndarray],
                  mixture_components: Sequence[int] = ()) -> dict[str, np.ndarray]:
     """The latents of each sampler of the study, by name. `training_codes` is called once, and
