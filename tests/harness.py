@@ -130,10 +130,12 @@ def make_project(directory: Path, config: dict) -> Path:
     return directory
 
 
-def environment(project: Path | None = None) -> dict:
-    """The environment of a Snakemake run on `project` (default: the snapshot) and its jobs."""
+def environment(project: Path | None = None, before: Path | None = None) -> dict:
+    """The environment of a Snakemake run on `project` (default: the snapshot) and its jobs; a
+    folder `before` goes first on PYTHONPATH (e.g. one with a sitecustomize.py)."""
     # A fixed string-hash seed: one less way for two runs to differ (e.g. the order of job sets).
-    env = dict(os.environ, PYTHONPATH=str((project or snapshot()) / "src"), PYTHONHASHSEED="0")
+    path = os.pathsep.join(str(p) for p in (before, (project or snapshot()) / "src") if p)
+    env = dict(os.environ, PYTHONPATH=path, PYTHONHASHSEED="0")
     env.pop("SHAPESTUDY_TRACEBACK", None)
     return env
 
@@ -151,13 +153,13 @@ def command(workdir: Path, *args, configfile: str | None = None, project: Path |
 
 
 def snakemake(workdir: Path, *args, configfile: str | None = None, project: Path | None = None,
-              timeout: float = 600, check: bool = False) -> subprocess.CompletedProcess:
+              timeout: float = 600, check: bool = False, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
     """Run Snakemake in `workdir` (relative --configfile paths are read from there); with
-    `check`, a failed run fails the test with Snakemake's last words."""
+    `check`, a failed run fails the test with Snakemake's last words; `pythonpath`: see environment."""
     project = project_of(workdir, project)
     result = subprocess.run(
         command(workdir, *args, configfile=configfile, project=project), cwd=workdir,
-        env=environment(project), capture_output=True, text=True, timeout=timeout,
+        env=environment(project, pythonpath), capture_output=True, text=True, timeout=timeout,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(map(str, args))} failed:\n{output(result)[-5000:]}")
