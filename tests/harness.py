@@ -1,6 +1,6 @@
 """The real workflow on a tiny study, run by Snakemake in a temporary folder.
 
-Every run uses a snapshot of the project (Snakefile, config.yaml, workflow/, scripts/, src/,
+Every run uses a snapshot of the project (Snakefile, config.yaml, configs/, workflow/, scripts/, src/,
 profiles/) copied once per test session, with PYTHONPATH pointing at the project's src/: the jobs
 import exactly the code whose hash the rules carry, and edits made to the working tree while the
 tests run do not reach them. The snapshot keeps profiles/default, so Snakemake runs with the
@@ -28,7 +28,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-PROJECT_PARTS = ("Snakefile", "config.yaml", "workflow", "scripts", "src", "profiles")
+PROJECT_PARTS = ("Snakefile", "config.yaml", "configs", "workflow", "scripts", "src", "profiles")
 CONFIG = "config.yaml"  # the file the Snakefile's configfile directive reads
 EPOCHS = 80  # SQUARES: enough for a kill between the first checkpoint (epoch 5) and the end
 TABLE_FILES = [f"results/tables/reconstruction.{ext}" for ext in ("csv", "md", "tex")]
@@ -171,7 +171,7 @@ def dry_run(workdir: Path, *args, **kwargs) -> subprocess.CompletedProcess:
 
 
 def output(result: subprocess.CompletedProcess) -> str:
-    return result.stdout + result.stderr
+    return result.stdout + (result.stderr or "")  # None: stderr went to stdout
 
 
 def message_lines(result: subprocess.CompletedProcess) -> list[str]:
