@@ -1,6 +1,6 @@
 """The real workflow on a tiny study, run by Snakemake in a temporary folder.
 
-Every run uses a snapshot of the project (Snakefile, config.yaml, workflow/, scripts/, src/,
+Every run uses a snapshot of the project (Snakefile, config.yaml, configs/, workflow/, scripts/, src/,
 profiles/) copied once per test session, with PYTHONPATH pointing at the project's src/: the jobs
 import exactly the code whose hash the rules carry, and edits made to the working tree while the
 tests run do not reach them. The snapshot keeps profiles/default, so Snakemake runs with the
@@ -28,10 +28,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
-PROJECT_PARTS = ("Snakefile", "config.yaml", "workflow", "scripts", "src", "profiles")
+PROJECT_PARTS = ("Snakefile", "config.yaml", "configs", "workflow", "scripts", "src", "profiles")
 CONFIG = "config.yaml"  # the file the Snakefile's configfile directive reads
 EPOCHS = 80  # SQUARES: enough for a kill between the first checkpoint (epoch 5) and the end
-TABLE_FILES = [f"results/tables/reconstruction.{ext}" for ext in ("csv", "md", "tex")]
+TABLE_FILES = [f"results/tables/reconstruction.{ext}" for ext in ("csv", "md", "tex", "html")]
 AE_POINT, VAE_POINT = "ae-mlp-mse-z2", "vae-mlp-mse-z2-b1"  # one job trains (evaluates) each
 AE_RUN, VAE_RUN = f"{AE_POINT}-s0", f"{VAE_POINT}-s0"
 PROFILE_NOTICE = "Using workflow specific profile"
@@ -131,10 +131,12 @@ def make_project(directory: Path, config: dict) -> Path:
     return directory
 
 
-def environment(project: Path | None = None) -> dict:
-    """The environment of a Snakemake run on `project` (default: the snapshot) and its jobs."""
+def environment(project: Path | None = None, before: Path | None = None) -> dict:
+    """The environment of a Snakemake run on `project` (default: the snapshot) and its jobs; a
+    folder `before` goes first on PYTHONPATH (e.g. one with a sitecustomize.py)."""
     # A fixed string-hash seed: one less way for two runs to differ (e.g. the order of job sets).
-    env = dict(os.environ, PYTHONPATH=str((project or snapshot()) / "src"), PYTHONHASHSEED="0")
+    path = os.pathsep.join(str(p) for p in (before, (project or snapshot()) / "src") if p)
+    env = dict(os.environ, PYTHONPATH=path, PYTHONHASHSEED="0")
     env.pop("SHAPESTUDY_TRACEBACK", None)
     return env
 
@@ -152,13 +154,13 @@ def command(workdir: Path, *args, configfile: str | None = None, project: Path |
 
 
 def snakemake(workdir: Path, *args, configfile: str | None = None, project: Path | None = None,
-              timeout: float = 600, check: bool = False) -> subprocess.CompletedProcess:
+              timeout: float = 600, check: bool = False, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
     """Run Snakemake in `workdir` (relative --configfile paths are read from there); with
-    `check`, a failed run fails the test with Snakemake's last words."""
+    `check`, a failed run fails the test with Snakemake's last words; `pythonpath`: see environment."""
     project = project_of(workdir, project)
     result = subprocess.run(
         command(workdir, *args, configfile=configfile, project=project), cwd=workdir,
-        env=environment(project), capture_output=True, text=True, timeout=timeout,
+        env=environment(project, pythonpath), capture_output=True, text=True, timeout=timeout,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(map(str, args))} failed:\n{output(result)[-5000:]}")
@@ -170,7 +172,7 @@ def dry_run(workdir: Path, *args, **kwargs) -> subprocess.CompletedProcess:
 
 
 def output(result: subprocess.CompletedProcess) -> str:
-    return result.stdout + result.stderr
+    return result.stdout + (result.stderr or "")  # None: stderr went to stdout
 
 
 def message_lines(result: subprocess.CompletedProcess) -> list[str]:

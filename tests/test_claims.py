@@ -90,7 +90,7 @@ def test_the_claims_of_constructed_tables():
 
 def test_the_claims_table_is_written_with_its_settings(tmp_path):
     table = decide_all(constructed_tables(), SETTINGS, n_factors=4, sigma=0.1)
-    outputs = {ext: tmp_path / f"claims.{ext}" for ext in ("csv", "md", "tex")}
+    outputs = {ext: tmp_path / f"claims.{ext}" for ext in ("csv", "md", "tex", "html")}
     claims.write(table, outputs)
     written = pd.read_csv(outputs["csv"])
     assert (written["confidence"] == 0.95).all() and set(written["interval"]) == {"one-sample t, 95%", "Welch t, 95%"}
@@ -98,3 +98,4 @@ def test_the_claims_table_is_written_with_its_settings(tmp_path):
     markdown = outputs["md"].read_text()
     assert "| reconstruction | bce | 4 | AE z=4 bce: exact factor recovery - 0.9 | 0.07 [" in markdown
     assert r"\beta" in outputs["tex"].read_text()
+    assert "<td>AE z=4 bce: exact factor recovery - 0.9</td>" in outputs["html"].read_text()

@@ -7,12 +7,15 @@ import sys
 
 import pytest
 
+from shapestudy import cpus
+
 CLAIM = (
     "import sys; from shapestudy import cpus; "
     "print(sorted(cpus.claim_cores(1, sys.argv[1]) or []), flush=True); sys.stdin.read()"
 )
 
-pytestmark = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores")
+# Without affinity calls (macOS) nothing is pinned: tests/test_no_affinity.py.
+pytestmark = pytest.mark.skipif(not cpus.can_pin() or len(cpus.allowed_cores()) < 2, reason="needs two cores to pin")
 
 
 def start_job(lock_dir):
@@ -25,7 +28,7 @@ def start_job(lock_dir):
 def test_parallel_jobs_get_different_cores(tmp_path):
     jobs, claimed = [], []
     try:
-        for _ in range(len(os.sched_getaffinity(0)) + 1):
+        for _ in range(len(cpus.allowed_cores()) + 1):
             job, cores = start_job(tmp_path)
             jobs.append(job)
             claimed.append(cores)

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
-from harness import SHAPES, environment, make_project, output, snakemake, tiny_config
+from harness import SHAPES, environment, make_project, output, planned_jobs, snakemake, snapshot, tiny_config
 
 pytestmark = pytest.mark.slurm
 
@@ -253,8 +253,8 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
         assert (results / "tables" / name).read_bytes() == (local_results / "tables" / name).read_bytes(), name
 
 
-def _dry_run_without_slurm(directory: Path, tools: Path) -> subprocess.CompletedProcess:
-    """`snakemake --profile profiles/slurm -n --jobs 10` with sbatch & co. off the PATH."""
+def _dry_run_without_slurm(directory: Path, tools: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """`snakemake --profile profiles/slurm -n --jobs 10 [arguments]` with sbatch & co. off the PATH."""
     tools.mkdir()
     # The plugin shells out to `which` while loading (even without SLURM), the jobs use bash.
     for tool in ("which", "bash"):
@@ -262,7 +262,7 @@ def _dry_run_without_slurm(directory: Path, tools: Path) -> subprocess.Completed
     env = {key: value for key, value in os.environ.items() if not key.startswith("SLURM_")}
     env["PATH"] = f"{Path(SNAKEMAKE).parent}:{tools}"
     return subprocess.run(
-        [SNAKEMAKE, "--profile", str(SLURM_PROFILE), "--directory", str(directory), "-n", "--jobs", "10"],
+        [SNAKEMAKE, "--profile", str(SLURM_PROFILE), "--directory", str(directory), "-n", "--jobs", "10", *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -295,3 +295,21 @@ def test_slurm_profile_dry_run_of_the_study_with_the_gpu_switch(tmp_path):
     assert {rule for rule, _ in printed} == {"train_ae", "train_vae", *(f"evaluate_{family}" for family in EVALUATIONS)}
     for (rule, point), resources in printed.items():
         assert resources.get("gpu", "0") == ("1" if rule.startswith("train") else "0"), (rule, resources)
+
+
+def test_slurm_profile_dry_run_of_the_cluster_config(tmp_path):
+    """configs/cluster.yaml plans through the profile without SLURM, as README (Running on a
+    cluster) counts it: a job per point for each training and evaluation rule, the light rules local."""
+    (tmp_path / "cluster").mkdir()
+    project = snapshot()
+    result = _dry_run_without_slurm(tmp_path / "cluster", tmp_path / "bin", "-s", str(project / "Snakefile"),
+                                    "--configfile", str(project / "configs" / "cluster.yaml"))
+    assert result.returncode == 0, result.stdout[-5000:]
+    jobs = planned_jobs(result)
+    points = {"ae": 2 * 2 * 7, "vae": 2 * 2 * 7 * 5}  # arch x likelihood x latent size (x beta)
+    assert jobs["train_ae"] == points["ae"] and jobs["train_vae"] == points["vae"]
+    assert all(jobs[f"evaluate_{family}"] == sum(points.values()) for family in EVALUATIONS)
+    # SLURM jobs: the data, the trainings and the evaluations; the other rules are local rules
+    # (tables, figures, experiments, all).
+    slurm_jobs = sum(count for rule, count in jobs.items() if rule.startswith(("generate_data", "train_", "evaluate_")))
+    assert (slurm_jobs, sum(jobs.values())) == (841, 856)

@@ -1,10 +1,11 @@
 """The real workflow on a tiny study: outputs, no-op rerun, and reruns of exactly what changed."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
-from harness import SHAPES, dry_run, planned_jobs, planned_outputs, snakemake, tiny_config, write_config
+from harness import SHAPES, dry_run, output, planned_jobs, planned_outputs, snakemake, tiny_config, write_config
 
 
 def test_every_output_exists_with_sane_values(tiny_study):
@@ -142,3 +143,13 @@ def test_a_changed_table_or_figure_script_reruns_just_its_figures(copy_study):
     assert planned_outputs(dry_run(copy_study)) == set()
     table.write_text(table.read_text().replace("mlp", "mlp ", 1))
     assert planned_outputs(dry_run(copy_study)) == {"figure_rate", "figure_rate_vs_beta", "figure_summary", "claims", "experiments", "all"}
+
+
+def test_the_linter_asks_only_for_conda_or_containers(tmp_path):
+    """`snakemake --lint` finds nothing but the per-rule software-environment lint, which this
+    workflow answers with constraints.txt instead (README: A pinned stack)."""
+    write_config(tmp_path, tiny_config(SHAPES))
+    text = output(snakemake(tmp_path, "--lint"))
+    rules = re.findall(r"^Lints for rule (\w+)", text, re.M)
+    assert len(rules) >= 18 and "Lints for snakefile" not in text
+    assert set(re.findall(r"^\s+\* (.*)", text, re.M)) == {"Specify a conda environment or container for each rule.:"}

@@ -202,3 +202,5 @@ def write(table: pd.DataFrame, outputs: dict[str, str]) -> None:
     latex = render.latex_table(columns, rows, TITLE, size=r"\scriptsize", label="tab:claims",
                                note=f"\\footnotesize{{{render.latex_escape(note(table))}}}")
     write_atomic(outputs["tex"], "\n".join(latex).encode())
+    html = render.html_table(columns, rows, caption=TITLE, note=note(table))
+    write_atomic(outputs["html"], render.html_page(TITLE, html).encode())

@@ -12,6 +12,9 @@ or killed job never leaks a core, and the claim is shared by every Snakemake run
 Nothing changes when the job's mask already has no more cores than it asked for (SLURM, taskset,
 a cgroup), or when fewer cores than asked are free (the job keeps the whole mask rather than pile
 onto a busy core). Call it before JAX starts its backend, and configure_xla after it.
+
+Where the system has no affinity calls (macOS: no os.sched_getaffinity or os.sched_setaffinity),
+the process counts os.cpu_count() cores and is never pinned (can_pin; jobs.start logs it).
 """
 
 from __future__ import annotations
@@ -34,10 +37,22 @@ _held: list[int] = []  # lock file descriptors, open for the life of the process
 MULTICORE_XLA_FLAGS = {"0.10": ["--xla_cpu_experimental_ynn_fusion_type=-individual_convolution"]}
 
 
+def can_pin() -> bool:
+    """Whether this system lets a process set its cores (Linux does, macOS does not)."""
+    return hasattr(os, "sched_getaffinity") and hasattr(os, "sched_setaffinity")
+
+
+def allowed_cores() -> list[int]:
+    """The cores this process may run on: its affinity mask, or every core where there is none."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
 def configure_xla() -> list[str]:
     """Add to XLA_FLAGS the flags measured best for this process's cores; flags already named in
     XLA_FLAGS are left as they are. Returns the flags added. Call it before JAX starts."""
-    if len(os.sched_getaffinity(0)) < 2:
+    if len(allowed_cores()) < 2:
         return []
     try:
         version = ".".join(metadata.version("jaxlib").split(".")[:2])
@@ -52,9 +67,9 @@ def configure_xla() -> list[str]:
 
 def claim_cores(count: int, lock_dir: str | None = None) -> set[int] | None:
     """Pin this process to `count` free cores of its affinity mask; return them, or None when
-    the mask was left as it was."""
-    allowed = sorted(os.sched_getaffinity(0))
-    if count < 1 or len(allowed) <= count or _held:
+    the mask was left as it was (always where the system cannot pin: can_pin)."""
+    allowed = allowed_cores()
+    if not can_pin() or count < 1 or len(allowed) <= count or _held:
         return None
     lock_dir = lock_dir or tempfile.gettempdir()
     claimed, fds = [], []

@@ -4,7 +4,9 @@ by comparing numbers, never assumed."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+from html import escape
 
 import numpy as np
 import pandas as pd
@@ -15,6 +17,9 @@ from shapestudy.evaluation.metrics import METRICS
 from shapestudy.tables import CONVERGED, SEED_FREE_KEYS, footnote, not_converged, presentable, split_by_kind
 
 LIKELIHOODS = {"mse": "squared error (a Gaussian decoder of fixed variance)", "bce": "Bernoulli cross-entropy"}
+
+
+SECTIONS = ("Experiments", "Conclusion")  # headings of the report's sections; the others are subsections
 
 
 @dataclasses.dataclass
@@ -273,6 +278,11 @@ def shown_table(table: pd.DataFrame, name: str, sigma: float) -> tuple[pd.DataFr
     return shown[keep], constant
 
 
+def table_title(block: Block, sigma: float) -> str:
+    """A table block's title: the rate table shows one noise level."""
+    return f"{block.text} at σ = {sigma:g}" if block.name == "rate" else block.text
+
+
 def to_markdown(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float) -> str:
     lines = []
     for block in blocks:
@@ -282,8 +292,7 @@ def to_markdown(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: flo
             lines += [block.text, ""]
         elif block.kind == "table":
             shown, _ = shown_table(tables[block.name], block.name, sigma)
-            suffix = f" at σ = {sigma:g}" if block.name == "rate" else ""
-            lines += [f"**Table: {block.text}{suffix}** (mean ± sd over seeds; all columns in `results/tables/{block.name}.csv`)", ""]
+            lines += [f"**Table: {table_title(block, sigma)}** (mean ± sd over seeds; all columns in `results/tables/{block.name}.csv`)", ""]
             lines += render.markdown_table(shown.columns, shown.itertuples(index=False))
             lines += ["", footnote(tables[block.name]).strip(), ""] if footnote(tables[block.name]) else [""]
         elif block.kind == "claims":
@@ -302,14 +311,13 @@ def to_latex(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float)
     lines = []
     for block in blocks:
         if block.kind == "heading":
-            command = "section" if block.text in ("Experiments", "Conclusion") else "subsection"
+            command = "section" if block.text in SECTIONS else "subsection"
             lines += [f"\\{command}{{{latex_escape(block.text)}}}", ""]
         elif block.kind == "paragraph":
             lines += [latex_escape(block.text), ""]
         elif block.kind == "table":
             shown, _ = shown_table(tables[block.name], block.name, sigma)
-            suffix = f" at σ = {sigma:g}" if block.name == "rate" else ""
-            caption = f"{block.text}{suffix} (mean ± sd over seeds).{footnote(tables[block.name])}"
+            caption = f"{table_title(block, sigma)} (mean ± sd over seeds).{footnote(tables[block.name])}"
             lines += render.latex_table(shown.columns, shown.itertuples(index=False), caption, size=r"\scriptsize",
                                         label=f"tab:{block.name}")
         elif block.kind == "claims":
@@ -320,3 +328,28 @@ def to_latex(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float)
             lines += [r"\begin{figure}[t]", r"\centering", f"\\includegraphics[width=\\linewidth]{{figures/{block.name}.pdf}}",
                       f"\\caption{{{latex_escape(block.text)}}}", f"\\label{{fig:{block.name}}}", r"\end{figure}", ""]
     return "\n".join(lines)
+
+
+def to_html(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float, images: dict[str, bytes]) -> str:
+    """The section as one self-contained web page, its figures (PNG bytes by name) embedded, so
+    that it reads the same from the file and inside the HTML report."""
+    lines = []
+    for block in blocks:
+        if block.kind == "heading":
+            tag = "h1" if block.text in SECTIONS else "h2"
+            lines.append(f"<{tag}>{escape(block.text)}</{tag}>")
+        elif block.kind == "paragraph":
+            lines.append(f"<p>{escape(block.text)}</p>")
+        elif block.kind == "table":
+            shown, _ = shown_table(tables[block.name], block.name, sigma)
+            caption = f"Table: {table_title(block, sigma)} (mean ± sd over seeds)"
+            note = footnote(tables[block.name]).strip() or None
+            lines += render.html_table(shown.columns, shown.itertuples(index=False), caption=caption, note=note)
+        elif block.kind == "claims":
+            columns, rows = claims.presentable(tables["claims"])
+            lines += render.html_table(columns, rows, caption=f"Table: {block.text}", note=claims.note(tables["claims"]))
+        elif block.kind == "figure":
+            source = "data:image/png;base64," + base64.b64encode(images[block.name]).decode()
+            lines += ["<figure>", f'<img src="{source}" alt="{block.name}">',
+                      f"<figcaption><i>Figure ({block.name}).</i> {escape(block.text)}</figcaption>", "</figure>"]
+    return render.html_page("Experiments", lines)

@@ -64,5 +64,11 @@ def start(snakemake) -> set[int] | None:
         sys.stderr.flush()
 
     sys.excepthook = report
-    print(f"{job}: cpus {sorted(cores) if cores else 'unpinned'}", file=sys.stderr)
+    if cores:
+        print(f"{job}: cpus {sorted(cores)}", file=sys.stderr)
+    elif cpus.can_pin():
+        print(f"{job}: cpus unpinned", file=sys.stderr)
+    else:
+        print(f"{job}: cpus unpinned: this system has no CPU affinity calls (os.sched_setaffinity), "
+              f"so parallel jobs may share cores", file=sys.stderr)
     return cores

@@ -97,11 +97,21 @@ def _settings_line(constant: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in constant.items())
 
 
+def _note(table: pd.DataFrame, constant: dict) -> str:
+    return f"Mean ± sd over seeds (n runs). Settings: {_settings_line(constant)}.{footnote(table)}"
+
+
 def to_markdown(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
     shown, constant = presentable(table, score_columns)
     body = render.markdown_table(shown.columns, shown.itertuples(index=False))
-    note = f"Mean ± sd over seeds (n runs). Settings: {_settings_line(constant)}.{footnote(table)}"
-    return "\n".join([f"### {title}", "", *body, "", note, ""])
+    return "\n".join([f"### {title}", "", *body, "", _note(table, constant), ""])
+
+
+def to_html(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
+    """The table as a web page: the HTML report shows it (rule table)."""
+    shown, constant = presentable(table, score_columns)
+    body = render.html_table(shown.columns, shown.itertuples(index=False), caption=title, note=_note(table, constant))
+    return render.html_page(title, body)
 
 
 def to_latex(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
@@ -111,10 +121,11 @@ def to_latex(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
 
 
 def write_tables(score_paths, outputs: dict[str, str], title: str) -> pd.DataFrame:
-    """Aggregate score files into CSV, Markdown and LaTeX at the paths given by `outputs`."""
+    """Aggregate score files into CSV, Markdown, LaTeX and HTML at the paths given by `outputs`."""
     frame, score_columns = read_scores(score_paths)
     table = aggregate(frame, score_columns)
     write_atomic(outputs["csv"], table.to_csv(index=False, float_format="%.6g").encode())
     write_atomic(outputs["md"], to_markdown(table, score_columns, title).encode())
     write_atomic(outputs["tex"], to_latex(table, score_columns, title).encode())
+    write_atomic(outputs["html"], to_html(table, score_columns, title).encode())
     return table

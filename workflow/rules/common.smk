@@ -6,6 +6,7 @@ from pathlib import Path
 from shapestudy import config as study_config
 from shapestudy import fingerprint
 from shapestudy.evaluation.metrics import METRICS
+from shapestudy.files import VERSIONED_PACKAGES
 
 # Stop before any job, with one line, on a config the study cannot run. Validation also fills in
 # the schema's defaults: rules and scripts read every key from `config` without defaults of their own.
@@ -145,6 +146,17 @@ if scatter_runs_ids():
     FIGURES.append("latent_scatter")
 
 
+# The report's categories, numbered in pipeline order (the report lists them sorted by name).
+REPORT_TABLES, REPORT_FIGURES, REPORT_EXPERIMENTS = "1. Tables", "2. Figures", "3. Experiments"
+
+
+def figure_report(name):
+    """A figure's PNG as a report item: in the Figures category, labelled by its name, with its
+    caption (workflow/report/{name}.rst)."""
+    return report(f"results/figures/{name}.png", caption=f"../report/{name}.rst", category=REPORT_FIGURES,
+                  labels={"figure": name})
+
+
 def figure_captions():
     """The caption files of the figures, wherever the working directory is (-d)."""
     return expand(str(Path(workflow.basedir) / "workflow" / "report" / "{figure}.rst"), figure=FIGURES)
@@ -156,8 +168,7 @@ TABLES = [*METRICS, "claims"]
 
 def final_outputs():
     return [
-        *expand("results/tables/{table}.{ext}", table=TABLES, ext=["csv", "md", "tex"]),
+        *expand("results/tables/{table}.{ext}", table=TABLES, ext=["csv", "md", "tex", "html"]),
         *expand("results/figures/{figure}.{ext}", figure=FIGURES, ext=["png", "pdf"]),
-        "results/report/experiments.md",
-        "results/report/experiments.tex",
+        *expand("results/report/experiments.{ext}", ext=["md", "tex", "html"]),
     ]

@@ -5,7 +5,7 @@ rule figure_reconstructions:
     input:
         unpack(example_runs),
     output:
-        png=report("results/figures/reconstructions.png", caption="../report/reconstructions.rst", category="Figures"),
+        png=figure_report("reconstructions"),
         pdf="results/figures/reconstructions.pdf",
     log:
         "logs/figure/reconstructions.log",
@@ -21,7 +21,7 @@ rule figure_samples:
         unpack(example_runs),
         scores=point_scores("samples", figure_runs()),
     output:
-        png=report("results/figures/samples.png", caption="../report/samples.rst", category="Figures"),
+        png=figure_report("samples"),
         pdf="results/figures/samples.pdf",
     log:
         "logs/figure/samples.log",
@@ -37,7 +37,7 @@ rule figure_frontier:
     input:
         "results/tables/samples.csv",
     output:
-        png=report("results/figures/frontier.png", caption="../report/frontier.rst", category="Figures"),
+        png=figure_report("frontier"),
         pdf="results/figures/frontier.pdf",
     log:
         "logs/figure/frontier.log",
@@ -53,7 +53,7 @@ rule figure_traversals:
     input:
         unpack(example_runs),
     output:
-        png=report("results/figures/traversals.png", caption="../report/traversals.rst", category="Figures"),
+        png=figure_report("traversals"),
         pdf="results/figures/traversals.pdf",
     log:
         "logs/figure/traversals.log",
@@ -67,7 +67,7 @@ rule figure_latent_scatter:
     input:
         unpack(scatter_runs),
     output:
-        png=report("results/figures/latent_scatter.png", caption="../report/latent_scatter.rst", category="Figures"),
+        png=figure_report("latent_scatter"),
         pdf="results/figures/latent_scatter.pdf",
     log:
         "logs/figure/latent_scatter.log",
@@ -81,7 +81,7 @@ rule figure_rate:
     input:
         "results/tables/rate.csv",
     output:
-        png=report("results/figures/rate.png", caption="../report/rate.rst", category="Figures"),
+        png=figure_report("rate"),
         pdf="results/figures/rate.pdf",
     log:
         "logs/figure/rate.log",
@@ -95,7 +95,7 @@ rule figure_rate_vs_beta:
     input:
         "results/tables/rate.csv",
     output:
-        png=report("results/figures/rate_vs_beta.png", caption="../report/rate_vs_beta.rst", category="Figures"),
+        png=figure_report("rate_vs_beta"),
         pdf="results/figures/rate_vs_beta.pdf",
     log:
         "logs/figure/rate_vs_beta.log",
@@ -110,7 +110,7 @@ rule figure_mutual_information:
     input:
         point_scores("latents", figure_runs()),
     output:
-        png=report("results/figures/mutual_information.png", caption="../report/mutual_information.rst", category="Figures"),
+        png=figure_report("mutual_information"),
         pdf="results/figures/mutual_information.pdf",
     log:
         "logs/figure/mutual_information.log",
@@ -126,7 +126,7 @@ rule figure_training_curves:
         histories=histories(),
         records=expand("results/models/{run}/record.json", run=RUNS),
     output:
-        png=report("results/figures/training_curves.png", caption="../report/training_curves.rst", category="Figures"),
+        png=figure_report("training_curves"),
         pdf="results/figures/training_curves.pdf",
     log:
         "logs/figure/training_curves.log",
@@ -143,7 +143,7 @@ rule figure_summary:
         latents="results/tables/latents.csv",
         reconstruction="results/tables/reconstruction.csv",
     output:
-        png=report("results/figures/summary.png", caption="../report/summary.rst", category="Figures"),
+        png=figure_report("summary"),
         pdf="results/figures/summary.pdf",
     log:
         "logs/figure/summary.log",

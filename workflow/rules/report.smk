@@ -6,10 +6,15 @@ rule experiments:
     output:
         md="results/report/experiments.md",
         tex="results/report/experiments.tex",
+        # One self-contained page with the figures embedded, shown inside the HTML report.
+        html=report("results/report/experiments.html", caption="../report/experiments.rst",
+                    category=REPORT_EXPERIMENTS, labels={"section": "Experiments"}),
     log:
         "logs/experiments.log",
     params:
         config=study_settings(),
+        # The library versions of the run records, which the report's Experiments caption states.
+        versions=versions(*VERSIONED_PACKAGES),
         code=code("experiments.py"),
     script:
         "../../scripts/experiments.py"

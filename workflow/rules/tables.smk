@@ -4,9 +4,12 @@ rule table:
     input:
         table_scores,
     output:
-        csv=report("results/tables/{table}.csv", caption="../report/table.rst", category="Tables"),
+        csv="results/tables/{table}.csv",
         md="results/tables/{table}.md",
         tex="results/tables/{table}.tex",
+        # The table as a web page, shown inside the HTML report (snakemake --report).
+        html=report("results/tables/{table}.html", caption="../report/table.rst", category=REPORT_TABLES,
+                    labels={"table": "{table}"}),
     log:
         "logs/table/{table}.log",
     params:
@@ -20,9 +23,11 @@ rule claims:
     input:
         **{table: f"results/tables/{table}.csv" for table in ("reconstruction", "samples", "latents", "rate")},
     output:
-        csv=report("results/tables/claims.csv", caption="../report/claims.rst", category="Tables"),
+        csv="results/tables/claims.csv",
         md="results/tables/claims.md",
         tex="results/tables/claims.tex",
+        html=report("results/tables/claims.html", caption="../report/claims.rst", category=REPORT_TABLES,
+                    labels={"table": "claims"}),
     log:
         "logs/table/claims.log",
     params:
