@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import json
 import os
 import re
 import shutil
@@ -112,6 +113,24 @@ def tiny_config(preset: dict, **changes) -> dict:
     config["sweep"] = {}  # the tiny sweep alone, none of the default study's points
     for layer in (TINY, preset, changes):
         deep_update(config, layer)
+    return config
+
+
+DELETE = object()  # changed(): delete the key
+
+
+def changed(config: dict, **paths) -> dict:
+    """A copy of `config` with dotted keys (given with "__" for ".") set, or deleted with DELETE."""
+    config = json.loads(json.dumps(config))
+    for dotted, value in paths.items():
+        *parents, last = dotted.split("__")
+        node = config
+        for key in parents:
+            node = node[key]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value
     return config
 
 

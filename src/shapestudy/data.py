@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shapestudy.grid import FACTORS, FactorGrid, shape_mask
+from shapestudy.splits import assign_splits
 
 GENERATOR_VERSION = "1"
 METADATA_KEY = b"shapestudy"
-SPLITS = ("train", "validation", "test")
 
 
 def enumerate_factors(grid: FactorGrid) -> pd.DataFrame:
@@ -58,18 +58,6 @@ def render(grid: FactorGrid, factors: pd.DataFrame) -> np.ndarray:
             mask = masks[(shape, size)] = shape_mask(shape, size)
         images[i, y : y + size, x : x + size] = mask * np.uint8(255)
     return images
-
-
-def assign_splits(n: int, fractions: dict[str, float], seed: int) -> np.ndarray:
-    """Split labels for n tuples, disjoint by tuple, drawn by a seeded permutation."""
-    order = np.random.default_rng(seed).permutation(n)
-    n_train = round(fractions["train"] * n)
-    n_validation = round(fractions["validation"] * n)
-    labels = np.empty(n, dtype=object)
-    labels[order[:n_train]] = "train"
-    labels[order[n_train : n_train + n_validation]] = "validation"
-    labels[order[n_train + n_validation :]] = "test"
-    return labels
 
 
 def generate(grid: FactorGrid, fractions: dict[str, float], seed: int) -> pa.Table:

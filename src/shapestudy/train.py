@@ -46,6 +46,12 @@ class DivergenceError(RuntimeError):
     """The loss became NaN or infinite."""
 
 
+class EmptyEpochError(ValueError):
+    """An epoch would have no batch: the train split is smaller than a batch (config validation
+    refuses such a config; this says so to a direct caller, instead of a NaN mean of no steps that
+    would read as a divergence)."""
+
+
 SCHEDULES = ("constant", "warmup_cosine")
 FINAL_FRACTION = 0.01  # a cosine schedule ends at this fraction of its peak
 
@@ -209,8 +215,14 @@ def train(
     state every `checkpoint.every` epochs and at the last. Epoch e draws its keys from
     fold_in(seed, e) alone and the stopping rule reads the history alone, so a resumed run ends
     with the same parameters, bit for bit, as an uninterrupted one.
-    Raises DivergenceError, naming the configuration and the epoch, when the loss is not finite.
+    Raises DivergenceError, naming the configuration and the epoch, when the loss is not finite,
+    and EmptyEpochError when an epoch would have no batch.
     """
+    if len(train_images) < config.batch_size:
+        raise EmptyEpochError(
+            f"an epoch has no batch: {len(train_images)} training images, fewer than training.batch_size "
+            f"{config.batch_size} (an epoch trains on full batches only), in {describe(config)}"
+        )
     state = create_state(config, train_images.shape[1:], len(train_images))
     train_epoch, evaluate = _epoch_functions(dataclasses.replace(config, seed=0))
     train_images, validation_images = jnp.asarray(train_images), jnp.asarray(validation_images)
