@@ -9,14 +9,15 @@ jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one l
 import matplotlib.pyplot as plt
 
 from shapestudy import artifacts, data, families, plotting, scores
-from shapestudy.evaluation.projection import iou, project
+from shapestudy.evaluation.projection import TranslatedTemplates, iou
 from shapestudy.evaluation.samplers import SAMPLERS, draw_latents
 from shapestudy.inference import decode, encode
 
 settings = snakemake.params.evaluation
 n = snakemake.params.examples
 everything = data.load(snakemake.input.data)
-renders = everything.images.reshape(len(everything.images), -1)
+# Nearest renders as the evaluation finds them, with the renders kept as stored (uint8).
+templates = TranslatedTemplates(everything.images, everything.factor_codes())
 
 rows = []
 for run, model, params, config, outcome in artifacts.trained_runs(snakemake.input.params, snakemake.input.records):
@@ -26,8 +27,8 @@ for run, model, params, config, outcome in artifacts.trained_runs(snakemake.inpu
                            lambda: encode(model, params, everything.subset("train").images)[0])
     for sampler, z in latents.items():
         samples = decode(model, params, z, config.reconstruction)
-        index, _ = project(samples, renders)
-        valid = iou(samples, renders[index], settings["pixel_threshold"]) >= settings["validity_iou"]
+        index, _ = templates.project(samples)
+        valid = iou(samples, everything.images[index], settings["pixel_threshold"]) >= settings["validity_iou"]
         label = f"{plotting.run_label(vars(config), outcome)}\n{SAMPLERS[sampler].label}: {validity[sampler]:.0%} valid"
         rows.append((label, samples, valid))
 

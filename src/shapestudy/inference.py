@@ -6,6 +6,7 @@ import jax
 import numpy as np
 
 from shapestudy.losses import to_image
+from shapestudy.pixels import to_unit
 
 BATCH = 4096
 
@@ -24,8 +25,9 @@ def _decode(model, params, codes, reconstruction):
 
 
 def encode(model, params, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """(mean, logvar) of q(z|x) for a VAE; (z, None) for an AE."""
-    parts = [_encode(model, params, images[i : i + BATCH]) for i in range(0, len(images), BATCH)]
+    """(mean, logvar) of q(z|x) for a VAE; (z, None) for an AE. Images uint8 or in [0, 1]."""
+    # A batch at a time as float32: the images may be uint8 (pixels.to_unit), held so by the job.
+    parts = [_encode(model, params, to_unit(images[i : i + BATCH])) for i in range(0, len(images), BATCH)]
     mean = np.concatenate([np.asarray(m) for m, _ in parts])
     if parts[0][1] is None:
         return mean, None
