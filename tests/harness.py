@@ -205,6 +205,19 @@ def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
     return {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)\s*$", table, re.M) if rule != "job"}
 
 
+def planned_resources(result: subprocess.CompletedProcess) -> dict[tuple[str, str | None], dict[str, str]]:
+    """The resources Snakemake printed for each job of a run or dry run, by (rule, point), the
+    point None for a job without one (generate_data)."""
+    jobs = {}
+    for block in output(result).split("\nrule ")[1:]:
+        rule = block.split(":", 1)[0]
+        point = re.search(r"wildcards: point=(\S+)", block)
+        resources = re.search(r"resources: (.*)", block)
+        if resources:
+            jobs[rule, point.group(1) if point else None] = dict(re.findall(r"(\w+)=([^,]+)", resources.group(1)))
+    return jobs
+
+
 def planned_outputs(result: subprocess.CompletedProcess) -> set[str]:
     """Wildcards of every job of a dry run, as 'rule:point=...' strings (the rule alone if none)."""
     jobs = set()

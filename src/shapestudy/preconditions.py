@@ -3,8 +3,8 @@ any job starts (config.validate), so that a config the study cannot serve is ref
 one line instead of failing in a job hours later.
 
 Each precondition is one function registered with @precondition(key, jobs): its docstring says why
-the jobs rely on it, it reads the config through a Study (sizes computed from the config alone,
-without rendering anything), and it returns None when the config serves, else what is wrong and
+the jobs rely on it, it reads the config through a sizes.Study (sizes computed from the config
+alone, without rendering anything), and it returns None when the config serves, else what is wrong and
 what was expected; the message is that text after the key to change. Checks run in the order of
 this file, so a check may rely on the ones above it (the split sizes need a valid grid). Adding a
 precondition is adding one such function.
@@ -13,43 +13,11 @@ precondition is adding one such function.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from collections.abc import Callable
 
-from shapestudy import families
 from shapestudy.evaluation import samplers
-from shapestudy.grid import FactorGrid, from_settings
-from shapestudy.splits import split_sizes
-
-
-class Study:
-    """A schema-valid config (defaults filled in) and the sizes that follow from it."""
-
-    def __init__(self, config: dict):
-        self.config = config
-        self.data, self.training, self.evaluation = config["data"], config["training"], config["evaluation"]
-
-    @functools.cached_property
-    def grid(self) -> FactorGrid:
-        return from_settings(self.data)
-
-    @property
-    def tuples(self) -> int:
-        return self.grid.count
-
-    @functools.cached_property
-    def splits(self) -> dict[str, int]:
-        """Tuples per split, exactly as the dataset will hold them (splits.split_sizes)."""
-        return split_sizes(self.tuples, self.data["splits"])
-
-    @property
-    def latent_dims(self) -> list[int]:
-        return sorted({dim for axes in self.config["sweep"].values() for dim in axes["latent_dim"]})
-
-    @property
-    def families(self) -> list[families.ModelFamily]:
-        return [families.family(name) for name in self.config["sweep"]]
+from shapestudy.sizes import Study
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,7 +4,7 @@ from importlib import metadata
 from pathlib import Path
 
 from shapestudy import config as study_config
-from shapestudy import fingerprint
+from shapestudy import fingerprint, resources, sizes
 from shapestudy.evaluation.metrics import METRICS
 
 # Stop before any job, with one line, on a config the study cannot run. Validation also fills in
@@ -15,6 +15,7 @@ except study_config.ConfigError as error:
     sys.exit(f"config error: {error}")
 
 RUNS = study_config.runs(config)
+STUDY = sizes.Study(config)
 POINTS = study_config.points(RUNS)
 PACKAGE = Path(workflow.basedir) / "src" / "shapestudy"
 SCRIPTS = Path(workflow.basedir) / "scripts"
@@ -27,21 +28,14 @@ def code(script, *modules):
     return fingerprint.code_hash([SCRIPTS / script, *modules], PACKAGE)
 
 
-def per_attempt(amount):
-    """A resource (mem_mb, runtime in minutes) that grows with each retry of a failed job:
-    `amount` on the first attempt, twice that on the second (profile key `retries`), ..."""
+def sized(estimate, key, *args):
+    """A resource (mem_mb, or runtime in minutes) that follows the study's sizes:
+    shapestudy.resources.<estimate> for the job (given the runs of its point, if it has one), times
+    the attempt number, so a retried job (profile key `retries`) asks for twice as much."""
 
     def resource(wildcards, attempt):
-        return amount * attempt
-
-    return resource
-
-
-def per_attempt_per_seed(amount):
-    """Like per_attempt, times the number of seeds that the job's point trains one after the other."""
-
-    def resource(wildcards, attempt):
-        return amount * len(POINTS[wildcards.point]) * attempt
+        runs = {"runs": [RUNS[run] for run in POINTS[wildcards.point]]} if hasattr(wildcards, "point") else {}
+        return getattr(resources, estimate)(STUDY, *args, **runs)[key] * attempt
 
     return resource
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from shapestudy.data import FACTORS
 from shapestudy.pixels import to_unit
+from shapestudy.sizes import SEARCH_CHUNK
 
 
 def flatten(images) -> np.ndarray:
@@ -57,9 +58,6 @@ def _distances(a, chosen) -> np.ndarray:
     residual = a - chosen
     return np.sqrt(np.einsum("ij,ij->i", residual, residual))
 
-
-# Images TranslatedTemplates scores at a time: a float32 score per tuple of M for each (its memory).
-TEMPLATE_CHUNK = 512
 
 
 class TranslatedTemplates:
@@ -130,7 +128,7 @@ class TranslatedTemplates:
             np.minimum.at(self._render_of_slot, slots, members)  # equal renders: the lowest index
         self._empty_slots = np.flatnonzero(self._render_of_slot == len(renders))
 
-    def project(self, images, chunk: int = TEMPLATE_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+    def project(self, images, chunk: int = SEARCH_CHUNK) -> tuple[np.ndarray, np.ndarray]:
         """project(images, renders), the same contract. `chunk` images at a time keep the
         integral images and the current template's scores in the core's cache."""
         a = flatten(images)

@@ -7,11 +7,9 @@ from shapestudy.evaluation.projection import factor_recovery, iou
 from shapestudy.inference import reconstruct
 from shapestudy.pixels import to_unit
 from shapestudy.scores import row
+from shapestudy.sizes import SCORE_CHUNK
 
 EPS = 1e-7
-# Images scored at a time: the float64 arrays of a chunk, not of the whole test split (each image's
-# scores are reductions over its own pixels, so they do not depend on the chunks).
-CHUNK = 4096
 
 
 def _per_image(images, reconstructions, pixel_threshold) -> tuple[np.ndarray, ...]:
@@ -31,8 +29,10 @@ def reconstruction_scores(images: np.ndarray, reconstructions: np.ndarray, pixel
     PSNR is averaged over images from each image's own MSE (peak value 1), capped at 100 dB for a
     perfect reconstruction. IoU compares both images thresholded at `pixel_threshold` (projection.iou).
     """
-    per_image = [_per_image(images[start : start + CHUNK], reconstructions[start : start + CHUNK], pixel_threshold)
-                 for start in range(0, len(images), CHUNK)]
+    # SCORE_CHUNK images at a time: the float64 arrays of a chunk, not of the whole test split (each
+    # image's scores are reductions over its own pixels, so they do not depend on the chunks).
+    per_image = [_per_image(images[start : start + SCORE_CHUNK], reconstructions[start : start + SCORE_CHUNK],
+                            pixel_threshold) for start in range(0, len(images), SCORE_CHUNK)]
     mse, bce, psnr, overlap = (np.concatenate(column) for column in zip(*per_image))
     return {
         "mse": float(mse.mean()),
