@@ -11,6 +11,6 @@ from shapestudy.grid import from_settings
 
 settings = snakemake.params.data
 grid = from_settings(settings)
-table = data.generate(grid, settings["splits"], settings["seed"])
-data.write_parquet(table, snakemake.output[0])
-print(f"{table.num_rows} images, H(X) = {grid.entropy_bits:.2f} bits", file=sys.stderr)
+# Rendered and written a row group at a time: the job never holds the whole dataset.
+data.write_parquet(data.batches(grid, settings["splits"], settings["seed"]), snakemake.output[0])
+print(f"{grid.count} images, H(X) = {grid.entropy_bits:.2f} bits", file=sys.stderr)
