@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 from shapestudy.evaluation.metrics import METRICS
+from shapestudy.evaluation.samplers import SAMPLERS
 from shapestudy.sizes import MB, Study
 
 SNAKEMAKE_MB = 200  # the Snakemake process that runs a job under SLURM (README: Resources of each rule)
@@ -33,8 +34,11 @@ EVALUATE_MB = 500  # JAX, pandas, pyarrow, the model
 # pixels (shared/notes/training-to-quality.md); an architecture not measured here gets the slowest.
 EPOCH_SECONDS_PER_PIXEL = {"mlp": 0.7 / (9324 * 784), "conv": 4.7 / (9324 * 784)}
 RENDER_SECONDS_PER_PIXEL = 3.0 / (11655 * 784)  # rendering and writing the dataset
-# Scoring one seed: nearest-render searches and encodings over all tuples, per pixel of the grid.
+# Scoring one seed: encodings and nearest-render searches over all tuples, per pixel of the grid;
+# and the nearest-render search of each sample of each sampler, per sample and tuple (measured at
+# canvas 64: about 60 CPU-seconds for 2 x 2,000 samples against 187,110 tuples).
 SCORE_SECONDS_PER_PIXEL = 4.0 / (11655 * 784)
+SEARCH_SECONDS_PER_PAIR = 1e-7
 
 
 def request_mb(peak_mb: float) -> int:
@@ -71,7 +75,9 @@ def training(study: Study, runs: list[dict]) -> dict[str, int]:
 
 def evaluation(study: Study, family: str, runs: list[dict]) -> dict[str, int]:
     """Every tuple's image as stored (the dataset: renders and inputs), and the arrays of the
-    family's own peak (metrics.MetricFamily.memory)."""
+    family's own peak (metrics.MetricFamily.memory). Its time: every family is given the time of
+    the slowest, sample quality with every sampler of the registry."""
     peak = EVALUATE_MB + study.stored_mb(study.tuples) + METRICS[family].memory(study)
-    seconds = len(runs) * SCORE_SECONDS_PER_PIXEL * study.tuples * study.pixels
+    searches = len(SAMPLERS) * study.evaluation["samples"] * study.tuples
+    seconds = len(runs) * (SCORE_SECONDS_PER_PIXEL * study.tuples * study.pixels + SEARCH_SECONDS_PER_PAIR * searches)
     return {"mem_mb": request_mb(peak), "runtime": minutes(seconds)}
