@@ -188,7 +188,7 @@ def dry_run(workdir: Path, *args, **kwargs) -> subprocess.CompletedProcess:
 
 
 def output(result: subprocess.CompletedProcess) -> str:
-    return result.stdout + result.stderr
+    return (result.stdout or "") + (result.stderr or "")  # stderr is None where it went to stdout
 
 
 def message_lines(result: subprocess.CompletedProcess) -> list[str]:
