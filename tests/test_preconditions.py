@@ -82,8 +82,9 @@ def config_with(changes: dict) -> dict:
     return harness.changed(harness.tiny_config(harness.SQUARES), **changes)
 
 
-def test_every_precondition_has_a_case():
+def test_every_precondition_has_a_case_and_says_why():
     assert {case.precondition for case in CASES.values()} == set(PRECONDITIONS)
+    assert all(condition.reason and condition.jobs for condition in PRECONDITIONS.values())
 
 
 @pytest.mark.parametrize("name", CASES)
