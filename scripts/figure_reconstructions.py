@@ -9,10 +9,11 @@ import numpy as np
 
 from shapestudy import artifacts, data, plotting
 from shapestudy.inference import reconstruct
+from shapestudy.pixels import to_unit
 
 test = data.load(snakemake.input.data, "test")
 n = min(snakemake.params.examples, len(test.images))
-images = test.images[np.linspace(0, len(test.images) - 1, n).astype(int)]
+images = to_unit(test.images[np.linspace(0, len(test.images) - 1, n).astype(int)])
 labels, rows = ["test image"], [images]
 for _, model, params, config, outcome in artifacts.trained_runs(snakemake.input.params, snakemake.input.records):
     labels.append(plotting.run_label(vars(config), outcome))

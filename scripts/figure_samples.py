@@ -10,13 +10,14 @@ import matplotlib.pyplot as plt
 
 from shapestudy import artifacts, data, plotting, scores
 from shapestudy.evaluation import samplers
-from shapestudy.evaluation.projection import iou, project
+from shapestudy.evaluation.projection import TranslatedTemplates, iou
 from shapestudy.inference import decode, encode
 
 settings = snakemake.params.evaluation
 n = snakemake.params.examples
 everything = data.load(snakemake.input.data)
-renders = everything.images.reshape(len(everything.images), -1)
+# Nearest renders as the evaluation finds them, with the renders kept as stored (uint8).
+templates = TranslatedTemplates(everything.images, everything.factor_codes())
 
 labels = {name: sampler.label for name, sampler in samplers.registry(settings["mixture_components"]).items()}
 rows = []
@@ -28,8 +29,8 @@ for run, model, params, config, outcome in artifacts.trained_runs(snakemake.inpu
                                     settings["mixture_components"])
     for sampler, z in latents.items():
         samples = decode(model, params, z, config.reconstruction)
-        index, _ = project(samples, renders)
-        valid = iou(samples, renders[index], settings["pixel_threshold"]) >= settings["validity_iou"]
+        index, _ = templates.project(samples)
+        valid = iou(samples, everything.images[index], settings["pixel_threshold"]) >= settings["validity_iou"]
         label = f"{plotting.run_label(vars(config), outcome)}\n{labels[sampler]}: {validity[sampler]:.0%} valid"
         rows.append((label, samples, valid))
 

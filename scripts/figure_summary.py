@@ -5,6 +5,8 @@ from shapestudy import jobs
 
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -43,7 +45,8 @@ axes[0, 1].set_yscale("log")
 axes[0, 1].set_title("(b) reconstruction error")
 
 rate = tables["rate"][np.isclose(tables["rate"]["sigma"], sigma)]
-markers = dict(zip(sorted(rate["latent_dim"].unique()), "os^Dvp<>"))
+# Eight markers, repeated for a sweep with more latent sizes (the colours still tell the models apart).
+markers = dict(zip(sorted(rate["latent_dim"].unique()), itertools.cycle("os^Dvp<>")))
 for (name, latent_dim), rows in rate.groupby(["variant", "latent_dim"], sort=False):
     axes[1, 0].errorbar(rows["rate_bits_mean"], rows["distortion_mean"], xerr=rows["rate_bits_sd"].fillna(0),
                         yerr=rows["distortion_sd"].fillna(0), color=colours[name], marker=markers[latent_dim], ms=4, ls="")

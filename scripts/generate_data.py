@@ -7,10 +7,10 @@ from shapestudy import jobs
 jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
 
 from shapestudy import data
-from shapestudy.grid import FactorGrid
+from shapestudy.grid import from_settings
 
 settings = snakemake.params.data
-grid = FactorGrid(settings["canvas"], tuple(settings["shapes"]), settings["size_min"], settings["size_max"])
-table = data.generate(grid, settings["splits"], settings["seed"])
-data.write_parquet(table, snakemake.output[0])
-print(f"{table.num_rows} images, H(X) = {grid.entropy_bits:.2f} bits", file=sys.stderr)
+grid = from_settings(settings)
+# Rendered and written a row group at a time: the job never holds the whole dataset.
+data.write_parquet(data.batches(grid, settings["splits"], settings["seed"]), snakemake.output[0])
+print(f"{grid.count} images, H(X) = {grid.entropy_bits:.2f} bits", file=sys.stderr)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import json
 import os
 import re
 import shutil
@@ -116,6 +117,24 @@ def tiny_config(preset: dict, **changes) -> dict:
     return config
 
 
+DELETE = object()  # changed(): delete the key
+
+
+def changed(config: dict, **paths) -> dict:
+    """A copy of `config` with dotted keys (given with "__" for ".") set, or deleted with DELETE."""
+    config = json.loads(json.dumps(config))
+    for dotted, value in paths.items():
+        *parents, last = dotted.split("__")
+        node = config
+        for key in parents:
+            node = node[key]
+        if value is DELETE:
+            del node[last]
+        else:
+            node[last] = value
+    return config
+
+
 def write_config(directory: Path, config: dict | str) -> Path:
     """`config` (a dict, or the file's text) as the study's config.yaml."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -172,7 +191,7 @@ def dry_run(workdir: Path, *args, **kwargs) -> subprocess.CompletedProcess:
 
 
 def output(result: subprocess.CompletedProcess) -> str:
-    return result.stdout + (result.stderr or "")  # None: stderr went to stdout
+    return (result.stdout or "") + (result.stderr or "")  # stderr is None where it went to stdout
 
 
 def message_lines(result: subprocess.CompletedProcess) -> list[str]:
@@ -187,6 +206,19 @@ def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
         return {}
     table = text.split("Job stats:", 1)[1].split("total", 1)[0]
     return {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)\s*$", table, re.M) if rule != "job"}
+
+
+def planned_resources(result: subprocess.CompletedProcess) -> dict[tuple[str, str | None], dict[str, str]]:
+    """The resources Snakemake printed for each job of a run or dry run, by (rule, point), the
+    point None for a job without one (generate_data)."""
+    jobs = {}
+    for block in output(result).split("\nrule ")[1:]:
+        rule = block.split(":", 1)[0]
+        point = re.search(r"wildcards: point=(\S+)", block)
+        resources = re.search(r"resources: (.*)", block)
+        if resources:
+            jobs[rule, point.group(1) if point else None] = dict(re.findall(r"(\w+)=([^,]+)", resources.group(1)))
+    return jobs
 
 
 def planned_outputs(result: subprocess.CompletedProcess) -> set[str]:

@@ -16,24 +16,6 @@ import harness
 from shapestudy import artifacts, config as study_config, data, files, jobs, tables, train
 from shapestudy.grid import FactorGrid
 
-DELETE = object()
-
-
-def changed(config: dict, **paths) -> dict:
-    """A copy of `config` with dotted keys (given with "__" for ".") set, or deleted with DELETE."""
-    config = json.loads(json.dumps(config))
-    for dotted, value in paths.items():
-        *parents, last = dotted.split("__")
-        node = config
-        for key in parents:
-            node = node[key]
-        if value is DELETE:
-            del node[last]
-        else:
-            node[last] = value
-    return config
-
-
 def schema_has(*keys) -> bool:
     schema = yaml.safe_load((harness.snapshot() / "workflow/schemas/config.schema.yaml").read_text())
     node = schema
@@ -50,7 +32,7 @@ CONFIG_CASES = [
     ("bool-for-integer", dict(training__max_epochs=True), "training.max_epochs: True is not of type 'integer'"),
     ("unknown-key-typo", dict(training__epoch=10), "unknown key training.epoch: expected one of"),
     ("unknown-section", dict(train={"max_epochs": 3}), "unknown key train: expected one of"),
-    ("missing-key", dict(training__batch_size=DELETE), "training: 'batch_size' is a required property"),
+    ("missing-key", dict(training__batch_size=harness.DELETE), "training: 'batch_size' is a required property"),
     ("canvas-too-small", dict(data__canvas=2), "data.canvas: 2 is less than the minimum of 4"),
     ("learning-rate-zero", dict(training__learning_rate=0), "training.learning_rate: 0 is less than or equal"),
     ("negative-seed", dict(sweep__ae__seed=[-1]), "sweep.ae.seed[0]: -1 is less than the minimum of 0"),
@@ -79,7 +61,7 @@ def config_case(case: str):
     changes, expected = next((c, e) for name, c, e in CONFIG_CASES if name == case)
     if case in NEEDS_SIGMAS and not schema_has("evaluation", "sigmas"):
         pytest.skip("the schema has no evaluation.sigmas")
-    return changed(harness.tiny_config(harness.SQUARES), **changes), expected
+    return harness.changed(harness.tiny_config(harness.SQUARES), **changes), expected
 
 
 def schema_path():

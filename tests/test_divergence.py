@@ -1,7 +1,10 @@
 """Divergence: a NaN or infinite loss stops the training job with one line naming the
-configuration and the epoch; no model and no scores are written for it."""
+configuration and the epoch; no model and no scores are written for it. An epoch without a batch
+is said to be one, not a divergence."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -39,6 +42,22 @@ def test_a_sane_learning_rate_does_not_diverge(images):
     config = train.TrainConfig(model="ae", arch="mlp", latent_dim=2, seed=0, max_epochs=2, batch_size=32)
     _, history, _ = train.train(config, *images, log=lambda line: None)
     assert np.isfinite(history.drop(columns="epoch").to_numpy()).all()
+
+
+def test_a_batch_larger_than_the_train_split_is_an_empty_epoch_not_a_divergence(images):
+    train_images, validation_images = images
+    config = train.TrainConfig(model="ae", arch="mlp", latent_dim=2, seed=0, max_epochs=2,
+                               batch_size=len(train_images) + 1)
+    with pytest.raises(train.EmptyEpochError) as caught:
+        train.train(config, train_images, validation_images, log=lambda line: None)
+    message = str(caught.value)
+    assert "\n" not in message and "diverged" not in message
+    assert message.startswith(f"an epoch has no batch: {len(train_images)} training images, fewer than "
+                              f"training.batch_size {len(train_images) + 1}"), message
+    # A batch of the whole train split: one full batch per epoch, finite losses.
+    fits = dataclasses.replace(config, batch_size=len(train_images), max_epochs=1)
+    _, history, _ = train.train(fits, train_images, validation_images, log=lambda line: None)
+    assert np.isfinite(history["train_loss"]).all()
 
 
 def test_workflow_stops_a_diverging_training_with_one_line(tmp_path):

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
-from harness import SHAPES, environment, make_project, output, planned_jobs, snakemake, snapshot, tiny_config
+from harness import SHAPES, environment, make_project, output, planned_jobs, planned_resources, snakemake, snapshot, tiny_config
 
 pytestmark = pytest.mark.slurm
 
@@ -171,16 +171,9 @@ def _ran_on(path: Path) -> dict:
     return json.loads(path.read_text())["ran_on"]
 
 
-def _job_resources(stdout: str) -> dict[tuple[str, str], dict[str, str]]:
-    """The resources Snakemake printed for each SLURM job, by (rule, point)."""
-    jobs = {}
-    for block in stdout.split("\nrule ")[1:]:
-        rule = block.split(":", 1)[0]
-        point = re.search(r"wildcards: point=(\S+)", block)
-        resources = re.search(r"resources: (.*)", block)
-        if point and resources:
-            jobs[rule, point.group(1)] = dict(re.findall(r"(\w+)=([^,]+)", resources.group(1)))
-    return jobs
+def _point_jobs(resources: dict) -> dict:
+    """The resources of the jobs of a point of the sweep (trainings and evaluations)."""
+    return {job: values for job, values in resources.items() if job[1] is not None}
 
 
 def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cluster, tmp_path):
@@ -228,7 +221,7 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
             assert all(section["ran_on"] == sections[0]["ran_on"] for section in sections)
             jobs[f"evaluate_{family}", point] = sections[0]["ran_on"]
     submitted = set(re.findall(r"submitted with SLURM jobid (\d+) ", result.stdout))
-    printed = _job_resources(result.stdout)
+    printed = _point_jobs(planned_resources(result))
     for (rule, point), ran_on in jobs.items():
         job_id = ran_on["slurm_job_id"]
         assert job_id in submitted and ran_on["host"], (rule, point, ran_on)
@@ -291,7 +284,7 @@ def test_slurm_profile_dry_run_of_the_study_with_the_gpu_switch(tmp_path):
     result = _dry_run_without_slurm(project, tmp_path / "bin")
     assert result.returncode == 0, result.stdout[-5000:]
     assert "This was a dry-run" in result.stdout
-    printed = _job_resources(result.stdout)
+    printed = _point_jobs(planned_resources(result))
     assert {rule for rule, _ in printed} == {"train_ae", "train_vae", *(f"evaluate_{family}" for family in EVALUATIONS)}
     for (rule, point), resources in printed.items():
         assert resources.get("gpu", "0") == ("1" if rule.startswith("train") else "0"), (rule, resources)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
-import math
 from pathlib import Path
 
 import jsonschema
 import yaml
 
-from shapestudy import families
-from shapestudy.grid import FactorGrid
+from shapestudy import families, preconditions
+from shapestudy.grid import FactorGrid, from_settings
 
 # Package data, so that an installed (not only an editable) package validates; the workflow's
 # workflow/schemas/config.schema.yaml is a link to it.
@@ -72,7 +71,7 @@ def _fill_defaults(instance: dict, spec: dict) -> None:
 
 
 def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
-    """Check `config` against the schema and the rules a schema cannot say; raise ConfigError.
+    """Check `config` against the schema and the preconditions of its jobs; raise ConfigError.
     The schema's defaults are filled into `config` (in place), the one place they are applied."""
     spec = schema(Path(schema_path))
     validator = jsonschema.Draft202012Validator(spec)
@@ -80,33 +79,15 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
     if errors:
         raise ConfigError(_explain(errors[0]))
     _fill_defaults(config, spec)
-    data = config["data"]
-    if not data["size_min"] <= data["size_max"] <= data["canvas"]:
-        raise ConfigError(
-            f"data.size_max: sizes {data['size_min']}..{data['size_max']} do not fit a canvas of "
-            f"{data['canvas']}: expected size_min <= size_max <= canvas"
-        )
-    try:
-        factor_grid = grid(config)
-    except ValueError as error:
-        raise ConfigError(f"data.size_min: {error}") from None
-    total = sum(data["splits"].values())
-    if not math.isclose(total, 1.0, abs_tol=1e-9):
-        raise ConfigError(f"data.splits: fractions add up to {total:g}: expected 1")
-    if config["figures"]["sigma"] not in config["evaluation"]["sigmas"]:
-        raise ConfigError(
-            f"figures.sigma: {config['figures']['sigma']} is not in evaluation.sigmas "
-            f"{config['evaluation']['sigmas']}: expected one of them"
-        )
-    n = factor_grid.count
-    if min(data["splits"].values()) * n < 1:
-        raise ConfigError(f"data.splits: a split of {n} tuples would be empty: expected larger fractions")
+    # Constraints between keys that the jobs rely on (shapestudy.preconditions), before any job.
+    problem = preconditions.violated(config)
+    if problem is not None:
+        raise ConfigError(problem)
     return config
 
 
 def grid(config: dict) -> FactorGrid:
-    data = config["data"]
-    return FactorGrid(data["canvas"], tuple(data["shapes"]), data["size_min"], data["size_max"])
+    return from_settings(config["data"])
 
 
 point_id = families.point_id

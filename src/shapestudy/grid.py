@@ -68,3 +68,8 @@ def shape_mask(shape: str, size: int) -> np.ndarray:
         # Apex at the top centre, base along the bottom row; half-width grows by half a pixel a row.
         return np.abs(cols - centre) <= (rows + 0.5) / 2
     raise ValueError(f"unknown shape {shape!r}: expected one of {list(SHAPES)}")
+
+
+def from_settings(data: dict) -> FactorGrid:
+    """The grid of a config's `data` section."""
+    return FactorGrid(data["canvas"], tuple(data["shapes"]), data["size_min"], data["size_max"])

@@ -6,6 +6,7 @@ import jax
 import numpy as np
 
 from shapestudy.losses import to_image
+from shapestudy.pixels import to_unit
 
 BATCH = 4096
 
@@ -24,12 +25,16 @@ def _decode(model, params, codes, reconstruction):
 
 
 def encode(model, params, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """(mean, logvar) of q(z|x) for a VAE; (z, None) for an AE."""
-    parts = [_encode(model, params, images[i : i + BATCH]) for i in range(0, len(images), BATCH)]
-    mean = np.concatenate([np.asarray(m) for m, _ in parts])
+    """(mean, logvar) of q(z|x) for a VAE; (z, None) for an AE. Images uint8 or in [0, 1]."""
+    # A batch at a time as float32: the images may be uint8 (pixels.to_unit), held so by the job.
+    # Each batch's codes are fetched before the next batch is sent: JAX dispatches asynchronously,
+    # and every batch in flight holds its float32 input (all of them at once: 2 GB at canvas 64).
+    parts = [jax.tree.map(np.asarray, _encode(model, params, to_unit(images[i : i + BATCH])))
+             for i in range(0, len(images), BATCH)]
+    mean = np.concatenate([m for m, _ in parts])
     if parts[0][1] is None:
         return mean, None
-    return mean, np.concatenate([np.asarray(v) for _, v in parts])
+    return mean, np.concatenate([v for _, v in parts])
 
 
 def decode(model, params, codes: np.ndarray, reconstruction: str) -> np.ndarray:

@@ -14,7 +14,7 @@ import optax
 import pandas as pd
 from flax.training import train_state
 
-from shapestudy import families, stopping
+from shapestudy import families, pixels, stopping
 from shapestudy.losses import kl_divergence, reconstruction_error
 from shapestudy.models import make_model
 
@@ -44,6 +44,12 @@ class TrainConfig:
 
 class DivergenceError(RuntimeError):
     """The loss became NaN or infinite."""
+
+
+class EmptyEpochError(ValueError):
+    """An epoch would have no batch: the train split is smaller than a batch (config validation
+    refuses such a config; this says so to a direct caller, instead of a NaN mean of no steps that
+    would read as a divergence)."""
 
 
 SCHEDULES = ("constant", "warmup_cosine")
@@ -115,6 +121,15 @@ SCAN_ARCHITECTURES = ("mlp",)
 STEP_CHUNK = 128
 
 
+def unit(images):
+    """A batch as float32 in [0, 1]: uint8 pixels through pixels.LEVELS (a gather, so exactly the
+    values of pixels.to_unit), other images as they are. The training images stay uint8 on the
+    device, a quarter of their float32 memory."""
+    if images.dtype == jnp.uint8:
+        return jnp.asarray(pixels.LEVELS)[images]
+    return images
+
+
 def make_train_epoch(config: TrainConfig) -> Callable:
     """A function (state, images, rng) -> (state, mean metrics [loss, rec, kl]) over one epoch.
 
@@ -126,12 +141,12 @@ def make_train_epoch(config: TrainConfig) -> Callable:
     def train_step(state, images, index, rng, chunk=None):
         passes = 1 if chunk is None else -(-index.shape[0] // chunk)
         if passes == 1:
-            (loss, (rec, kl)), grads = grad_fn(state.params, state.apply_fn, images[index], rng, config)
+            (loss, (rec, kl)), grads = grad_fn(state.params, state.apply_fn, unit(images[index]), rng, config)
             return state.apply_gradients(grads=grads), jnp.stack([loss, rec, kl])
         metrics, grads = 0.0, None
         for p, part in enumerate(jnp.array_split(index, passes)):
             part_rng = jax.random.fold_in(rng, p)
-            (loss, (rec, kl)), g = grad_fn(state.params, state.apply_fn, images[part], part_rng, config)
+            (loss, (rec, kl)), g = grad_fn(state.params, state.apply_fn, unit(images[part]), part_rng, config)
             weight = part.shape[0] / index.shape[0]
             g = jax.tree.map(lambda t: weight * t, g)
             grads = g if grads is None else jax.tree.map(jnp.add, grads, g)
@@ -209,11 +224,18 @@ def train(
     state every `checkpoint.every` epochs and at the last. Epoch e draws its keys from
     fold_in(seed, e) alone and the stopping rule reads the history alone, so a resumed run ends
     with the same parameters, bit for bit, as an uninterrupted one.
-    Raises DivergenceError, naming the configuration and the epoch, when the loss is not finite.
+    Raises DivergenceError, naming the configuration and the epoch, when the loss is not finite,
+    and EmptyEpochError when an epoch would have no batch.
     """
+    if len(train_images) < config.batch_size:
+        raise EmptyEpochError(
+            f"an epoch has no batch: {len(train_images)} training images, fewer than training.batch_size "
+            f"{config.batch_size} (an epoch trains on full batches only), in {describe(config)}"
+        )
     state = create_state(config, train_images.shape[1:], len(train_images))
     train_epoch, evaluate = _epoch_functions(dataclasses.replace(config, seed=0))
-    train_images, validation_images = jnp.asarray(train_images), jnp.asarray(validation_images)
+    # The validation split is scored in one piece each epoch, so it is converted once.
+    train_images, validation_images = jnp.asarray(train_images), jnp.asarray(pixels.to_unit(validation_images))
     root = jax.random.PRNGKey(config.seed)
     history, best = [], state.params
     if checkpoint is not None:

@@ -4,7 +4,7 @@ from importlib import metadata
 from pathlib import Path
 
 from shapestudy import config as study_config
-from shapestudy import fingerprint
+from shapestudy import fingerprint, resources, sizes
 from shapestudy.evaluation.metrics import METRICS
 from shapestudy.files import VERSIONED_PACKAGES
 
@@ -16,6 +16,7 @@ except study_config.ConfigError as error:
     sys.exit(f"config error: {error}")
 
 RUNS = study_config.runs(config)
+STUDY = sizes.Study(config)
 POINTS = study_config.points(RUNS)
 PACKAGE = Path(workflow.basedir) / "src" / "shapestudy"
 SCRIPTS = Path(workflow.basedir) / "scripts"
@@ -28,21 +29,14 @@ def code(script, *modules):
     return fingerprint.code_hash([SCRIPTS / script, *modules], PACKAGE)
 
 
-def per_attempt(amount):
-    """A resource (mem_mb, runtime in minutes) that grows with each retry of a failed job:
-    `amount` on the first attempt, twice that on the second (profile key `retries`), ..."""
+def sized(estimate, key, *args):
+    """A resource (mem_mb, or runtime in minutes) that follows the study's sizes:
+    shapestudy.resources.<estimate> for the job (given the runs of its point, if it has one), times
+    the attempt number, so a retried job (profile key `retries`) asks for twice as much."""
 
     def resource(wildcards, attempt):
-        return amount * attempt
-
-    return resource
-
-
-def per_attempt_per_seed(amount):
-    """Like per_attempt, times the number of seeds that the job's point trains one after the other."""
-
-    def resource(wildcards, attempt):
-        return amount * len(POINTS[wildcards.point]) * attempt
+        runs = {"runs": [RUNS[run] for run in POINTS[wildcards.point]]} if hasattr(wildcards, "point") else {}
+        return getattr(resources, estimate)(STUDY, *args, **runs)[key] * attempt
 
     return resource
 
@@ -113,11 +107,10 @@ def _first_of_each_model(runs):
 
 
 def figure_runs():
-    """The example runs of the figures: the configured latent size (or the nearest in the sweep),
-    one per model and likelihood."""
+    """The example runs of the figures: the configured latent size (one of the sweep's, checked by
+    validation), one per model and likelihood."""
     wanted = config["figures"]["latent_dim"]
-    nearest = min({run["latent_dim"] for run in RUNS.values()}, key=lambda d: (abs(d - wanted), d))
-    return _first_of_each_model({k: r for k, r in RUNS.items() if r["latent_dim"] == nearest})
+    return _first_of_each_model({k: r for k, r in RUNS.items() if r["latent_dim"] == wanted})
 
 
 def scatter_runs_ids():

@@ -3,13 +3,15 @@ rule generate_data:
         "results/data/shapes.parquet",
     log:
         "logs/generate_data.log",
+    benchmark:
+        "logs/benchmarks/generate_data.tsv"
     params:
         data=config["data"],
         code=code("generate_data.py"),
     threads: 1
     resources:
-        # Peak 0.3 GB and 3 seconds (README: Resources of each rule); x attempt.
-        mem_mb=per_attempt(1000),
-        runtime=per_attempt(10),
+        # From the number of tuples and the canvas (README: Resources of each rule); x attempt.
+        mem_mb=sized("generate_data", "mem_mb"),
+        runtime=sized("generate_data", "runtime"),
     script:
         "../../scripts/generate_data.py"

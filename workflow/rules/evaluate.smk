@@ -21,8 +21,9 @@ for _family in METRICS.values():
             code=code("evaluate.py", _family.module),
         threads: 1
         resources:
-            # Peak 0.6-1.0 GB and a few CPU-seconds per seed (README: Resources of each rule); x attempt.
-            mem_mb=per_attempt(_family.memory_mb),
-            runtime=per_attempt(10),
+            # From the number of tuples, the canvas, the splits and the family's settings (README:
+            # Resources of each rule); x attempt.
+            mem_mb=sized("evaluation", "mem_mb", _family.name),
+            runtime=sized("evaluation", "runtime", _family.name),
         script:
             "../../scripts/evaluate.py"

@@ -9,6 +9,8 @@ rule figure_reconstructions:
         pdf="results/figures/reconstructions.pdf",
     log:
         "logs/figure/reconstructions.log",
+    benchmark:
+        "logs/benchmarks/figure_reconstructions.tsv"
     params:
         examples=config["figures"]["examples"],
         code=code("figure_reconstructions.py"),
@@ -25,6 +27,8 @@ rule figure_samples:
         pdf="results/figures/samples.pdf",
     log:
         "logs/figure/samples.log",
+    benchmark:
+        "logs/benchmarks/figure_samples.tsv"
     params:
         examples=config["figures"]["examples"],
         evaluation=evaluation_settings("pixel_threshold", "validity_iou", "seed", "mixture_components"),
@@ -57,6 +61,8 @@ rule figure_traversals:
         pdf="results/figures/traversals.pdf",
     log:
         "logs/figure/traversals.log",
+    benchmark:
+        "logs/benchmarks/figure_traversals.tsv"
     params:
         code=code("figure_traversals.py"),
     script:
@@ -71,6 +77,8 @@ rule figure_latent_scatter:
         pdf="results/figures/latent_scatter.pdf",
     log:
         "logs/figure/latent_scatter.log",
+    benchmark:
+        "logs/benchmarks/figure_latent_scatter.tsv"
     params:
         code=code("figure_latent_scatter.py"),
     script:

@@ -34,10 +34,10 @@ for _model, _axes in config["sweep"].items():
         priority: 1
         threads: 1
         resources:
-            # Peak 0.76 GB; 30 epochs: 0.4 (MLP) to 2 (conv) CPU-minutes per seed (README: Resources
-            # of each rule); x attempt.
-            mem_mb=per_attempt(2000),
-            runtime=per_attempt_per_seed(20),
+            # From the splits, the canvas, the epochs cap and the point's seeds (README: Resources of
+            # each rule); x attempt.
+            mem_mb=sized("training", "mem_mb"),
+            runtime=sized("training", "runtime"),
             gpu=training_gpus,
         script:
             "../../scripts/train.py"

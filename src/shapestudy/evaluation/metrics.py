@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Callable
+
+from shapestudy.sizes import MB, SCORE_CHUNK, Study
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,7 +24,9 @@ class MetricFamily:
     title: str  # of its table, its report caption and its table in the Experiments section
     settings: tuple[str, ...]  # the evaluation.* keys its scores depend on (its rule's params)
     shown: tuple[str, ...]  # the score columns the Experiments section shows
-    memory_mb: int  # its job's memory on the first attempt (README: Resources of each rule)
+    # The arrays its job holds at its peak besides the dataset, in MB, from the study's sizes
+    # (sizes.Study): its part of the job's memory request (resources.py).
+    memory: Callable[[Study], float]
 
     @property
     def module(self) -> str:
@@ -36,21 +41,33 @@ METRICS = {
     for family in (
         MetricFamily(
             "reconstruction", "Reconstruction of the test split", ("pixel_threshold",),
-            ("mse", "psnr_db", "iou", "factor_recovery"), memory_mb=1500,
+            ("mse", "psnr_db", "iou", "factor_recovery"),
+            # The reconstructions and distances of the test split, a dozen float64 arrays of a chunk
+            # of scored images (sizes.SCORE_CHUNK), the nearest-render search.
+            memory=lambda s: 3 * s.float_mb(s.splits["test"]) + 24 * s.float_mb(min(SCORE_CHUNK, s.splits["test"]))
+            + s.search_mb(),
         ),
         MetricFamily(
             "samples", "Sample quality on the known manifold",
             ("samples", "validity_iou", "pixel_threshold", "prdc_k", "seed", "mixture_components"),
-            ("validity", "mean_distance", "coverage", "coverage_true", "novelty", "tv_x", "tv_size"), memory_mb=2000,
+            ("validity", "mean_distance", "coverage", "coverage_true", "novelty", "tv_x", "tv_size"),
+            # The decoded samples, the train and test splits' copies, PRDC's two sets and a chunk of
+            # its distances (4096 rows against the test images), the nearest-render search.
+            memory=lambda s: 2 * s.float_mb(s.evaluation["samples"]) + s.stored_mb(s.splits["train"] + s.splits["test"])
+            + 2 * s.float_mb(s.splits["test"]) + 2 * 4 * 4096 * s.splits["test"] / MB + s.search_mb(),
         ),
         MetricFamily(
             "rate", "Information rate and distortion", ("sigmas", "active_threshold", "seed"),
             ("rate_bits", "distortion", "kl_rate_bits", "posterior_noise_rate_bits", "active_dimensions", "entropy_bits"),
-            memory_mb=1500,
+            # The test split as float32, its decoded images, their squared errors.
+            memory=lambda s: s.stored_mb(s.splits["test"]) + 4 * s.float_mb(s.splits["test"]),
         ),
         MetricFamily(
             "latents", "What the latent dimensions mean", ("mi_bins",),
-            ("mig", "r2_x", "r2_y", "r2_size", "accuracy_shape"), memory_mb=1500,
+            ("mig", "r2_x", "r2_y", "r2_size", "accuracy_shape"),
+            # One-hot float32 matrices of every tuple: its binned latents (twice: the MI matrix is
+            # computed for MIG and for the figure) and its factor values.
+            memory=lambda s: 4 * s.tuples * (2 * max(s.latent_dims) * s.evaluation["mi_bins"] + 2 * s.data["canvas"] + 3) / MB,
         ),
     )
 }

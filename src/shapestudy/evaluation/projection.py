@@ -4,8 +4,9 @@ The renderable set M is finite, so the nearest render is found by exhaustive sea
 Euclidean distances over pixels as |a|^2 - 2ab + |b|^2. project() takes one matrix product per chunk
 of images; TranslatedTemplates gets the same scores several times faster from the renders being
 templates translated, and project_translated() uses it where the renders allow. Images are float32
-in [0, 1] (any leading shape, flattened per row); for {0, 1} images every term is an integer below
-2^24, so float32 is exact there.
+in [0, 1], or uint8 as a dataset stores them (any leading shape, flattened per row), computed on as
+float32 (pixels.to_unit); for {0, 1} images every term is an integer below 2^24, so float32 is exact
+there.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from shapestudy.data import FACTORS
+from shapestudy.pixels import to_unit
+from shapestudy.sizes import SEARCH_CHUNK
 
 
 def flatten(images) -> np.ndarray:
-    """Images (n, ...) as a float32 array (n, pixels)."""
-    images = np.asarray(images, dtype=np.float32)
+    """Images (n, ...), uint8 or in [0, 1], as a float32 array (n, pixels) in [0, 1]."""
+    images = to_unit(images)
     return images.reshape(len(images), -1)
 
 
@@ -56,6 +59,7 @@ def _distances(a, chosen) -> np.ndarray:
     return np.sqrt(np.einsum("ij,ij->i", residual, residual))
 
 
+
 class TranslatedTemplates:
     """Exact nearest-render search for a render set made of binary templates at integer offsets.
 
@@ -77,15 +81,18 @@ class TranslatedTemplates:
     """
 
     def __init__(self, renders, render_codes):
-        renders = np.asarray(renders, dtype=np.float32)
+        # The renders are kept as given (uint8 from a dataset: a quarter of float32's memory); only
+        # the templates and the chosen renders are converted (pixels.to_unit).
+        renders = np.asarray(renders)
         codes = np.asarray(render_codes)
         if renders.ndim != 3 or codes.shape != (len(renders), len(FACTORS)) or codes.dtype.kind not in "iu":
             raise ValueError(
                 f"renders {renders.shape} and render_codes {codes.shape} {codes.dtype}: expected "
                 f"(n, height, width) and integer (n, {len(FACTORS)})"
             )
-        if not ((renders == 0) | (renders == 1)).all():
-            raise ValueError("renders are not binary: expected pixels in {0, 1}")
+        top = 255 if renders.dtype == np.uint8 else 1  # the stored value of a set pixel
+        if not ((renders == 0) | (renders == top)).all():
+            raise ValueError(f"renders are not binary: expected pixels in {{0, {top}}}")
         self.renders = renders.reshape(len(renders), -1)
         height, width = renders.shape[1:]
         # Strictly lower-triangular ones: prefix sums over the rows above, and the columns left;
@@ -101,11 +108,12 @@ class TranslatedTemplates:
                 raise ValueError(f"shape {shape} size {size}: a box falls outside the {height} x {width} canvas")
             box = np.arange(size)
             crops = renders[members[:, None, None], (y[:, None] + box)[:, :, None], (x[:, None] + box)[:, None, :]]
-            template = crops[0]
+            stored = crops[0]
             # Binary renders are the template placed iff each crop is the template and nothing lies
             # outside the box.
-            if (crops != template).any() or (self.renders[members].sum(axis=1) != template.sum()).any():
+            if (crops != stored).any() or (self.renders[members].sum(axis=1) != stored.sum()).any():
                 raise ValueError(f"shape {shape} size {size}: the renders are not one template translated")
+            template = to_unit(stored)
             # The 2-D difference of the zero-padded template: each +-1 entry one term (a +-2 two).
             corners = np.diff(np.diff(np.pad(template, 1), axis=0), axis=1).astype(np.int64)
             terms = []
@@ -120,7 +128,7 @@ class TranslatedTemplates:
             np.minimum.at(self._render_of_slot, slots, members)  # equal renders: the lowest index
         self._empty_slots = np.flatnonzero(self._render_of_slot == len(renders))
 
-    def project(self, images, chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    def project(self, images, chunk: int = SEARCH_CHUNK) -> tuple[np.ndarray, np.ndarray]:
         """project(images, renders), the same contract. `chunk` images at a time keep the
         integral images and the current template's scores in the core's cache."""
         a = flatten(images)
@@ -131,7 +139,7 @@ class TranslatedTemplates:
         index = np.empty(len(a), dtype=np.int64)
         for start in range(0, len(a), chunk):
             index[start : start + chunk] = self._nearest(a[start : start + chunk])
-        return index, _distances(a, self.renders[index])
+        return index, _distances(a, to_unit(self.renders[index]))
 
     def _nearest(self, a: np.ndarray) -> np.ndarray:
         n, height, width = len(a), len(self._prefix_rows) - 1, len(self._prefix_columns) - 1

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from shapestudy.inference import decode, encode
+from shapestudy.pixels import to_unit
 from shapestudy.scores import row
 
 
@@ -53,7 +54,7 @@ def rate_distortion(codes, decode_fn, images, sigmas, seed: int) -> list[dict]:
     numbers: a row does not depend on which other sigmas are listed, and curves are smooth).
     """
     codes = np.asarray(codes, dtype=np.float32)
-    images = np.asarray(images, dtype=np.float32).reshape(len(codes), -1)
+    images = to_unit(images).reshape(len(codes), -1)
     eps = np.random.default_rng(seed).standard_normal(codes.shape).astype(np.float32)
     rows = []
     for sigma in sigmas:

@@ -5,24 +5,35 @@ import numpy as np
 
 from shapestudy.evaluation.projection import factor_recovery, iou
 from shapestudy.inference import reconstruct
+from shapestudy.pixels import to_unit
 from shapestudy.scores import row
+from shapestudy.sizes import SCORE_CHUNK
 
 EPS = 1e-7
 
 
-def reconstruction_scores(images: np.ndarray, reconstructions: np.ndarray, pixel_threshold=0.5) -> dict:
-    """Per-pixel MSE and BCE, PSNR and IoU of images and reconstructions in [0, 1].
-
-    PSNR is averaged over images from each image's own MSE (peak value 1), capped at 100 dB for a
-    perfect reconstruction. IoU compares both images thresholded at `pixel_threshold` (projection.iou).
-    """
-    x = images.reshape(len(images), -1).astype(np.float64)
+def _per_image(images, reconstructions, pixel_threshold) -> tuple[np.ndarray, ...]:
+    """MSE, BCE, PSNR and IoU of each image."""
+    x = to_unit(images).reshape(len(images), -1).astype(np.float64)
     x_hat = np.clip(reconstructions.reshape(len(images), -1).astype(np.float64), 0.0, 1.0)
     mse = np.mean((x - x_hat) ** 2, axis=1)
     p = np.clip(x_hat, EPS, 1 - EPS)
     bce = -np.mean(x * np.log(p) + (1 - x) * np.log(1 - p), axis=1)
     psnr = np.minimum(10 * np.log10(1.0 / np.maximum(mse, 1e-10)), 100.0)
-    overlap = iou(x, x_hat, pixel_threshold)
+    return mse, bce, psnr, iou(x, x_hat, pixel_threshold)
+
+
+def reconstruction_scores(images: np.ndarray, reconstructions: np.ndarray, pixel_threshold=0.5) -> dict:
+    """Per-pixel MSE and BCE, PSNR and IoU of images (uint8, or in [0, 1]) and reconstructions in [0, 1].
+
+    PSNR is averaged over images from each image's own MSE (peak value 1), capped at 100 dB for a
+    perfect reconstruction. IoU compares both images thresholded at `pixel_threshold` (projection.iou).
+    """
+    # SCORE_CHUNK images at a time: the float64 arrays of a chunk, not of the whole test split (each
+    # image's scores are reductions over its own pixels, so they do not depend on the chunks).
+    per_image = [_per_image(images[start : start + SCORE_CHUNK], reconstructions[start : start + SCORE_CHUNK],
+                            pixel_threshold) for start in range(0, len(images), SCORE_CHUNK)]
+    mse, bce, psnr, overlap = (np.concatenate(column) for column in zip(*per_image))
     return {
         "mse": float(mse.mean()),
         "bce": float(bce.mean()),

@@ -49,7 +49,8 @@ def manifold_scores(
             )
     samples = flatten(samples)
     index, distance = project_translated(samples, renders, render_codes, chunk=chunk)
-    valid = iou(samples, flatten(renders)[index], threshold=pixel_threshold) >= iou_threshold
+    # The chosen renders only, converted (renders may be a dataset's uint8 images, all of M).
+    valid = iou(samples, np.asarray(renders)[index], threshold=pixel_threshold) >= iou_threshold
     recovered = index[valid]
 
     scores = {

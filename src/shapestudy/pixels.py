@@ -1,0 +1,20 @@
+"""How images are held and computed on. The dataset stores each pixel as a uint8 (0 or 255) and
+jobs hold it so, a quarter of float32's memory; code that computes on images reads them as
+float32 in [0, 1] through `to_unit`, a batch or a chunk at a time. The conversion is exact: a
+level's float32 is the same wherever and in whatever chunks it is converted."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# float32(level) / float32(255) for every level, computed once: indexing gives every converter,
+# numpy's or JAX's (a gather), exactly these values.
+LEVELS = np.arange(256, dtype=np.float32) / np.float32(255)
+
+
+def to_unit(images) -> np.ndarray:
+    """uint8 images as float32 in [0, 1]; images of another type as float32, unchanged in value."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return LEVELS[images]
+    return images.astype(np.float32, copy=False)
