@@ -10,7 +10,7 @@ from shapestudy import config as study_config
 from shapestudy.evaluation.metrics import METRICS
 
 CONFIGS = ("quick", "cluster")
-FIGURES = ("reconstructions", "samples", "traversals", "latent_scatter", "rate", "rate_vs_beta", "mutual_information",
+FIGURES = ("reconstructions", "samples", "frontier", "traversals", "latent_scatter", "rate", "rate_vs_beta", "mutual_information",
            "training_curves", "summary")
 
 
@@ -44,7 +44,7 @@ def test_the_quick_config_runs_every_table_figure_and_the_experiments(tmp_path):
     # A folder without config.yaml: the quick config alone, as `--directory quick` runs it.
     snakemake(tmp_path, configfile=str(snapshot() / "configs" / "quick.yaml"), check=True, timeout=900)
     results = tmp_path / "results"
-    expected = [f"tables/{table}.{ext}" for table in METRICS for ext in ("csv", "md", "tex", "html")]
+    expected = [f"tables/{table}.{ext}" for table in (*METRICS, "claims") for ext in ("csv", "md", "tex", "html")]
     expected += [f"figures/{figure}.{ext}" for figure in FIGURES for ext in ("png", "pdf")]
     expected += [f"report/experiments.{ext}" for ext in ("md", "tex", "html")]
     assert [path for path in expected if not (results / path).is_file() or (results / path).stat().st_size == 0] == []
