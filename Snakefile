@@ -23,9 +23,11 @@ wildcard_constraints:
 localrules:
     all,
     table,
+    claims,
     experiments,
     figure_reconstructions,
     figure_samples,
+    figure_frontier,
     figure_traversals,
     figure_latent_scatter,
     figure_rate,

@@ -235,7 +235,7 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
     # Only generate_data went to SLURM besides them: tables, figures and `all` are local rules.
     assert len(submitted) == 16, sorted(submitted)
     assert "localrule table:" in result.stdout and "localrule all:" in result.stdout
-    assert not re.search(r"^rule (table|figure_\w+|experiments|all):", result.stdout, re.M)
+    assert not re.search(r"^rule (table|claims|figure_\w+|experiments|all):", result.stdout, re.M)
 
     local_results = copies["local"] / "results"
     assert _ran_on(local_results / "models" / runs[0] / "record.json")["slurm_job_id"] is None
@@ -305,4 +305,4 @@ def test_slurm_profile_dry_run_of_the_cluster_config(tmp_path):
     # SLURM jobs: the data, the trainings and the evaluations; the other rules are local rules
     # (tables, figures, experiments, all).
     slurm_jobs = sum(count for rule, count in jobs.items() if rule.startswith(("generate_data", "train_", "evaluate_")))
-    assert (slurm_jobs, sum(jobs.values())) == (841, 856)
+    assert (slurm_jobs, sum(jobs.values())) == (841, 858)

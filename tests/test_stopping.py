@@ -7,7 +7,7 @@ import jax
 import numpy as np
 import pytest
 
-from shapestudy import stopping, train
+from shapestudy import pixels, stopping, train
 
 
 def test_a_flat_window_is_a_plateau():
@@ -49,7 +49,7 @@ def splits(shapes_splits):
 
 
 def validation_loss(config, state, images):
-    return float(train.make_evaluate(config)(state, images, jax.random.PRNGKey(0))[0])
+    return float(train.make_evaluate(config)(state, pixels.to_unit(images), jax.random.PRNGKey(0))[0])
 
 
 def test_a_real_training_stops_on_a_plateau_and_keeps_its_best_epoch(splits):

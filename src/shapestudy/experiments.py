@@ -24,7 +24,7 @@ SECTIONS = ("Experiments", "Conclusion")  # headings of the report's sections; t
 
 @dataclasses.dataclass
 class Block:
-    kind: str  # heading, paragraph, table, figure
+    kind: str  # heading, paragraph, table, claims (the claims table), figure
     text: str = ""
     name: str = ""
 

@@ -1,6 +1,4 @@
 rule table:
-    wildcard_constraints:
-        table="|".join(METRICS),
     input:
         table_scores,
     output:
