@@ -38,5 +38,5 @@ def test_the_tiny_workflow_runs_without_affinity_calls(tmp_path):
     for log in logs:
         assert log.read_text().count(UNPINNED) == 1, log
     assert len(list((study / "results" / "tables").glob("*.csv"))) == 5  # four metric families and the claims
-    assert len(list((study / "results" / "figures").glob("*.png"))) == 9
+    assert len(list((study / "results" / "figures").glob("*.png"))) == 10
     assert (study / "results" / "report" / "experiments.md").stat().st_size > 0
