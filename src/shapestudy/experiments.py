@@ -239,7 +239,8 @@ def conclusion(claims_table: pd.DataFrame, samples: pd.DataFrame, labels: dict[s
     best = []
     for _, rows in samples.groupby(["reconstruction", "model"], sort=False):
         best.append(sampler_summary(best_sampler(rows), labels))
-    return (f"On generated shapes, with up to {int(claims_table['n'].max())} seeds per configuration, "
+    seeds = int(claims_table["n"].max())
+    return (f"On generated shapes, with up to {seeds} seed{'s' * (seeds != 1)} per configuration, "
             f"{'; '.join(held)}. The sampler with the most valid samples, per model and likelihood: {'; '.join(best)}.")
 
 
