@@ -13,7 +13,7 @@ from shapestudy import plotting
 from shapestudy.evaluation import samplers
 
 samples = plotting.with_variant(pd.read_csv(snakemake.input[0]))
-labels = {name: sampler.label for name, sampler in samplers.registry(snakemake.params.mixture_components).items()}
+labels = samplers.labels(snakemake.params.mixture_components)
 markers = dict(zip(labels, "os^Dvp<>*"))
 colours = plotting.variant_colours(samples)
 figure, axes = plt.subplots(1, 2, figsize=(plotting.PAGE_WIDTH, 3.0), sharey=True, constrained_layout=True)

@@ -19,7 +19,7 @@ everything = data.load(snakemake.input.data)
 # Nearest renders as the evaluation finds them, with the renders kept as stored (uint8).
 templates = TranslatedTemplates(everything.images, everything.factor_codes())
 
-labels = {name: sampler.label for name, sampler in samplers.registry(settings["mixture_components"]).items()}
+labels = samplers.labels(settings["mixture_components"])
 rows = []
 for run, model, params, config, outcome in artifacts.trained_runs(snakemake.input.params, snakemake.input.records):
     section = scores.run_section(snakemake.input.scores, run)

@@ -197,8 +197,8 @@ def latents_finding(table: pd.DataFrame, n_factors: int) -> str:
 
 
 def _verdict_counts(rows: pd.DataFrame) -> str:
-    counts = rows["verdict"].value_counts()
-    return ", ".join(f"{counts.get(v, 0)} {v}" for v in (claims.SUPPORTED, claims.CONTRADICTED, claims.UNDECIDED))
+    (counts,) = claims.count_verdicts(rows).values()
+    return ", ".join(f"{number} {verdict}" for verdict, number in counts.items())
 
 
 def claims_finding(table: pd.DataFrame) -> str:
@@ -223,19 +223,16 @@ def claims_finding(table: pd.DataFrame) -> str:
 def conclusion(claims_table: pd.DataFrame, samples: pd.DataFrame, labels: dict[str, str]) -> str:
     """The Conclusion, from the verdicts and the best sampler of each family and likelihood."""
     held = []
-    for claim, statement in claims.CLAIMS.items():
-        rows = claims_table[claims_table["claim"] == claim]
-        if rows.empty:
-            continue
-        counts = rows["verdict"].value_counts()
-        if counts.get(claims.SUPPORTED, 0) == len(rows):
-            held.append(f"the claim that {statement} is supported in every comparison ({len(rows)})")
-        elif counts.get(claims.CONTRADICTED, 0) == len(rows):
-            held.append(f"the claim that {statement} is contradicted in every comparison ({len(rows)})")
+    for claim, counts in claims.count_verdicts(claims_table).items():
+        statement, total = claims.CLAIMS[claim], sum(counts.values())
+        if counts[claims.SUPPORTED] == total:
+            held.append(f"the claim that {statement} is supported in every comparison ({total})")
+        elif counts[claims.CONTRADICTED] == total:
+            held.append(f"the claim that {statement} is contradicted in every comparison ({total})")
         else:
-            held.append(f"the claim that {statement} is supported in {counts.get(claims.SUPPORTED, 0)} of {len(rows)} "
-                        f"comparisons, contradicted in {counts.get(claims.CONTRADICTED, 0)} and undecided in "
-                        f"{counts.get(claims.UNDECIDED, 0)}")
+            held.append(f"the claim that {statement} is supported in {counts[claims.SUPPORTED]} of {total} "
+                        f"comparisons, contradicted in {counts[claims.CONTRADICTED]} and undecided in "
+                        f"{counts[claims.UNDECIDED]}")
     best = []
     for _, rows in samples.groupby(["reconstruction", "model"], sort=False):
         best.append(sampler_summary(best_sampler(rows), labels))
@@ -247,7 +244,7 @@ def conclusion(claims_table: pd.DataFrame, samples: pd.DataFrame, labels: dict[s
 def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, str], figures: list[str]) -> list[Block]:
     sigma = config["figures"]["sigma"]
     n_factors = grid.n_factors(config["data"]["shapes"])
-    labels = {name: s.label for name, s in samplers.registry(config["evaluation"]["mixture_components"]).items()}
+    labels = samplers.labels(config["evaluation"]["mixture_components"])
     blocks = [Block("heading", "Experiments"), Block("paragraph", setup(config, tables))]
     finders = {
         "reconstruction": reconstruction_finding,

@@ -100,6 +100,11 @@ def registry(mixture_components: Sequence[int] = ()) -> dict[str, Sampler]:
     return {sampler.name: sampler for sampler in samplers}
 
 
+def labels(mixture_components: Sequence[int] = ()) -> dict[str, str]:
+    """The label of each sampler of a study (for figures and text), by name."""
+    return {name: sampler.label for name, sampler in registry(mixture_components).items()}
+
+
 def by_name(name: str) -> Sampler:
     """A sampler by its name: a fixed one, or gmm{k} for a mixture of any k."""
     fixed = registry()
