@@ -6,6 +6,7 @@ from importlib import metadata
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -31,13 +32,21 @@ def browser(tmp_path):
     driver.quit()
 
 
-def open_item(browser, wait, report, category: str, label: str):
-    """Show the report item of `category` labelled `label`, from the report's start page."""
-    browser.get(report.as_uri())
-    wait.until(expected_conditions.element_to_be_clickable((By.XPATH, f"//a[normalize-space()='{category}']"))).click()
-    row = wait.until(expected_conditions.presence_of_element_located(
-        (By.XPATH, f"//td[normalize-space(text())='{label}']/..")))
-    row.find_element(By.XPATH, ".//a[@iconname='eye']").click()
+def open_item(browser, wait, report, category: str, label: str, shown):
+    """Show the report item of `category` labelled `label`, from the report's start page, and return
+    the element located by `shown` once it is there. A click that lands while the page is still
+    rendering is lost, so the item is opened again until `shown` appears (three tries)."""
+    for attempt in range(3):
+        browser.get(report.as_uri())
+        wait.until(expected_conditions.element_to_be_clickable((By.XPATH, f"//a[normalize-space()='{category}']"))).click()
+        row = wait.until(expected_conditions.presence_of_element_located(
+            (By.XPATH, f"//td[normalize-space(text())='{label}']/..")))
+        row.find_element(By.XPATH, ".//a[@iconname='eye']").click()
+        try:
+            return WebDriverWait(browser, 20).until(expected_conditions.presence_of_element_located(shown))
+        except TimeoutException:
+            if attempt == 2:
+                raise AssertionError(f"report item {category} / {label} never showed {shown}") from None
 
 
 def framed_page(browser, wait):
@@ -60,27 +69,26 @@ def test_the_report_loads_and_shows_every_figure_table_and_the_experiments(tiny_
     assert len(figures) >= 8
 
     browser.get(report.as_uri())
-    wait = WebDriverWait(browser, 20)
+    wait = WebDriverWait(browser, 60)
     # The start page lists the categories in pipeline order; each item is listed by its label.
     wait.until(expected_conditions.element_to_be_clickable((By.XPATH, "//a[normalize-space()='1. Tables']")))
     menu = browser.find_elements(By.XPATH, "//a[contains(normalize-space(), '. ')]")
     assert [item.text.strip() for item in menu] == ["1. Tables", "2. Figures", "3. Experiments"]
     for name in figures:
-        open_item(browser, wait, report, "2. Figures", name)
-        image = wait.until(expected_conditions.presence_of_element_located(
-            (By.XPATH, f"//img[contains(@src, 'filename={name}.png')]")))
+        image = open_item(browser, wait, report, "2. Figures", name,
+                          (By.XPATH, f"//img[contains(@src, 'filename={name}.png')]"))
         wait.until(lambda _: browser.execute_script("return arguments[0].complete", image))
         assert browser.execute_script("return arguments[0].naturalWidth", image) > 300, name
     # Each table is a table in the page, with the numbers of results/tables/{table}.md.
     for table, column in (("reconstruction", "mse"), ("samples", "validity"), ("rate", "rate_bits"), ("latents", "mig")):
-        open_item(browser, wait, report, "1. Tables", table)
+        open_item(browser, wait, report, "1. Tables", table, (By.TAG_NAME, "iframe"))
         row = first_row((results / "tables" / f"{table}.md").read_text())
         text = framed_page(browser, wait)
         cells = [cell.text for cell in browser.find_elements(By.XPATH, "//table/tbody/tr[1]/td")]
         browser.switch_to.default_content()
         assert row[column] in cells and row[column] in text, (table, column, row[column])
     # The Experiments section is a page: its first sentence, a number of its tables, its figures.
-    open_item(browser, wait, report, "3. Experiments", "Experiments")
+    open_item(browser, wait, report, "3. Experiments", "Experiments", (By.TAG_NAME, "iframe"))
     experiments = (results / "report" / "experiments.md").read_text()
     sentence = next(line for line in experiments.splitlines() if line.startswith("Data: ")).split("; ")[0]
     text = framed_page(browser, wait)
