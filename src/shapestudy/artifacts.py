@@ -39,7 +39,7 @@ def load_model(params_path: str | Path, record_path: str | Path):
         record["image_shape"] = [int(side) for side in record["image_shape"]]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{record_path}: not a readable run record ({type(error).__name__}: {error})") from None
-    model = make_model(config.model, config.arch, config.latent_dim, record["image_shape"])
+    model = make_model(config.model, config.arch, config.latent_dim, record["image_shape"], config.hidden)
     expected = jax.eval_shape(
         model.init, jax.random.PRNGKey(0), jnp.zeros((1, *record["image_shape"])), jax.random.PRNGKey(0)
     )["params"]

@@ -20,7 +20,7 @@ class MLPEncoder(nn.Module):
 
     latents: int
     variational: bool
-    hidden: Sequence[int] = (512, 256)
+    hidden: Sequence[int]
 
     @nn.compact
     def __call__(self, x):
@@ -34,12 +34,14 @@ class MLPEncoder(nn.Module):
 
 
 class MLPDecoder(nn.Module):
+    """Mirror of MLPEncoder: its hidden widths in reverse order."""
+
     image_shape: Sequence[int]
-    hidden: Sequence[int] = (256, 512)
+    hidden: Sequence[int]
 
     @nn.compact
     def __call__(self, z):
-        for width in self.hidden:
+        for width in reversed(self.hidden):
             z = nn.relu(nn.Dense(width)(z))
         pixels = nn.Dense(math.prod(self.image_shape))(z)
         return pixels.reshape((z.shape[0], *self.image_shape))
@@ -51,15 +53,16 @@ class ConvEncoder(nn.Module):
 
     latents: int
     variational: bool
+    hidden: Sequence[int] = ()  # the MLP's widths; the conv encoder's dense layer is fixed
     channels: Sequence[int] = (32, 64)
-    hidden: int = 256
+    dense: int = 256
 
     @nn.compact
     def __call__(self, x):
         x = x[..., None]
         for width in self.channels:
             x = nn.relu(nn.Conv(width, (4, 4), strides=(2, 2), padding="SAME")(x))
-        x = nn.relu(nn.Dense(self.hidden)(x.reshape((x.shape[0], -1))))
+        x = nn.relu(nn.Dense(self.dense)(x.reshape((x.shape[0], -1))))
         mean = nn.Dense(self.latents, name="mean")(x)
         if not self.variational:
             return mean, None
@@ -81,14 +84,15 @@ class ConvDecoder(nn.Module):
     gradient is about 9x slower on XLA CPU (shared/notes/cpu-performance.md)."""
 
     image_shape: Sequence[int]
+    hidden: Sequence[int] = ()  # as ConvEncoder
     channels: Sequence[int] = (64, 32)
-    hidden: int = 256
+    dense: int = 256
 
     @nn.compact
     def __call__(self, z):
         height, width = self.image_shape
         low = (-(-height // 4), -(-width // 4))
-        z = nn.relu(nn.Dense(self.hidden)(z))
+        z = nn.relu(nn.Dense(self.dense)(z))
         z = nn.relu(nn.Dense(low[0] * low[1] * self.channels[0])(z))
         x = z.reshape((z.shape[0], *low, self.channels[0]))
         x = nn.relu(depth_to_space(nn.Conv(4 * self.channels[1], (2, 2), padding="SAME")(x)))
@@ -112,11 +116,12 @@ class AutoEncoder(nn.Module):
     image_shape: Sequence[int]
     variational: bool
     arch: str = "mlp"
+    hidden: Sequence[int] = ()  # MLPEncoder.hidden
 
     def setup(self):
         encoder, decoder = ARCHITECTURES[self.arch]
-        self.encoder = encoder(self.latents, self.variational)
-        self.decoder = decoder(self.image_shape)
+        self.encoder = encoder(self.latents, self.variational, tuple(self.hidden))
+        self.decoder = decoder(self.image_shape, tuple(self.hidden))
 
     def __call__(self, x, z_rng):
         mean, logvar = self.encode(x)
@@ -130,9 +135,10 @@ class AutoEncoder(nn.Module):
         return self.decoder(z)
 
 
-def make_model(model: str, arch: str, latent_dim: int, image_shape) -> AutoEncoder:
-    """The network of a model family of the registry (shapestudy.families)."""
+def make_model(model: str, arch: str, latent_dim: int, image_shape, hidden: Sequence[int] = ()) -> AutoEncoder:
+    """The network of a model family of the registry (shapestudy.families); `hidden`: the MLP
+    encoder's hidden widths (training.hidden), mirrored by its decoder."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown arch {arch!r}: expected one of {sorted(ARCHITECTURES)}")
     variational = families.family(model).variational
-    return AutoEncoder(latent_dim, tuple(image_shape), variational=variational, arch=arch)
+    return AutoEncoder(latent_dim, tuple(image_shape), variational=variational, arch=arch, hidden=tuple(hidden))

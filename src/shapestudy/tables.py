@@ -32,8 +32,10 @@ def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:
         for section in scores.read(path)["runs"]:
             converged = section.get("training", {}).get(CONVERGED)
             outcome = {} if converged is None else {CONVERGED: float(converged)}
+            # A list-valued setting (training.hidden) as a tuple: rows are grouped by every setting.
+            config = {k: tuple(v) if isinstance(v, list) else v for k, v in section["config"].items()}
             for row in section["rows"]:
-                records.append({"run": section["run"], **section["config"], **row["settings"], **row["scores"], **outcome})
+                records.append({"run": section["run"], **config, **row["settings"], **row["scores"], **outcome})
                 score_columns.update(dict.fromkeys([*row["scores"], *outcome]))
     return pd.DataFrame(records), list(score_columns)
 

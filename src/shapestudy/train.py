@@ -36,6 +36,11 @@ class TrainConfig:
     learning_rate: float = 1e-3  # the peak of the schedule
     schedule: str = "constant"  # or "warmup_cosine" (learning_rate_schedule)
     warmup_epochs: int = 0
+    hidden: tuple[int, ...] = (256, 128)  # the MLP encoder's hidden widths; its decoder mirrors them
+
+    def __post_init__(self):
+        # A run record or a config gives a list; a tuple keeps the config hashable (compile caches).
+        object.__setattr__(self, "hidden", tuple(self.hidden))
 
     @property
     def variational(self) -> bool:
@@ -77,7 +82,7 @@ def _model_and_optimizer(config: TrainConfig, image_shape: tuple, steps_per_epoc
     """One model, optimizer and jitted init per configuration without its seed. The seeds of a
     point, trained in one process, then share them, and so share the compiled programs too: a
     jitted function's cache key holds the state's model and optimizer, compared by identity."""
-    model = make_model(config.model, config.arch, config.latent_dim, image_shape)
+    model = make_model(config.model, config.arch, config.latent_dim, image_shape, config.hidden)
     # Jitted: the same parameters, bit for bit, as eager init, in one compilation instead of one
     # per operation (seconds of every training job's start-up).
     return model, optax.adam(learning_rate_schedule(config, steps_per_epoch)), jax.jit(model.init)
