@@ -39,3 +39,23 @@ def test_reconstructions_are_images(splits):
     images = reconstruct(state.apply_fn.__self__, state.params, splits[1], "mse")
     assert images.shape == splits[1].shape
     assert images.min() >= 0 and images.max() <= 1
+
+
+def test_the_configured_widths_are_trained_and_restored_from_the_run_record(splits, tmp_path):
+    import json
+
+    from shapestudy import artifacts
+
+    config = train.TrainConfig("vae", "mlp", latent_dim=3, seed=0, beta=1.0, max_epochs=1, batch_size=64,
+                               hidden=[24, 12])  # a list, as a config or a run record gives it
+    state, _, _ = train.train(config, *splits, log=lambda _: None)
+    encoder, decoder = state.params["encoder"], state.params["decoder"]
+    pixels = splits[0][0].size
+    assert [encoder[f"Dense_{i}"]["kernel"].shape for i in range(2)] == [(pixels, 24), (24, 12)]
+    assert [decoder[f"Dense_{i}"]["kernel"].shape for i in range(3)] == [(3, 12), (12, 24), (24, pixels)]
+    artifacts.save_params(tmp_path / "params.msgpack", state.params)
+    record = {"config": vars(config), "image_shape": list(splits[0].shape[1:])}
+    (tmp_path / "record.json").write_text(json.dumps(record))
+    model, params, restored = artifacts.load_model(tmp_path / "params.msgpack", tmp_path / "record.json")
+    assert restored == config and restored.hidden == (24, 12)
+    assert reconstruct(model, params, splits[1], "bce").shape == splits[1].shape

@@ -214,7 +214,10 @@ def claims_finding(table: pd.DataFrame) -> str:
                                    for likelihood, group in rows.groupby("reconstruction", sort=False))
         needed = rows.loc[rows["verdict"] == claims.UNDECIDED, "seeds_needed"]
         needed = needed[np.isfinite(needed)]
-        more = f"; the undecided would need {int(needed.min())}–{int(needed.max())} seeds" if len(needed) else ""
+        more = ""
+        if len(needed):
+            low, high = int(needed.min()), int(needed.max())
+            more = f"; the undecided would need {low if low == high else f'{low}–{high}'} seeds"
         parts.append(f"“{statement}” ({len(rows)} comparison{'s' * (len(rows) != 1)}; {per_likelihood}{more})")
     return (f"Claims. Each claim of the report is decided per architecture, likelihood and latent size from the "
             f"difference of the means and its {table['confidence'].iloc[0]:.0%} t interval over seeds, and undecided "
