@@ -140,5 +140,7 @@ def make_model(model: str, arch: str, latent_dim: int, image_shape, hidden: Sequ
     encoder's hidden widths (training.hidden), mirrored by its decoder."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown arch {arch!r}: expected one of {sorted(ARCHITECTURES)}")
+    if arch == "mlp" and not hidden:
+        raise ValueError("the mlp architecture needs its hidden widths (training.hidden), e.g. (256, 128)")
     variational = families.family(model).variational
     return AutoEncoder(latent_dim, tuple(image_shape), variational=variational, arch=arch, hidden=tuple(hidden))
