@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-# The mixture of k components draws from seed + MIXTURE_OFFSET + k: an offset of its own for every k.
-MIXTURE_OFFSET = 100
+# The mixture of k components is named MIXTURE_PREFIX + k and draws from seed + MIXTURE_OFFSET + k:
+# an offset of its own for every k.
+MIXTURE_PREFIX, MIXTURE_OFFSET = "gmm", 100
 
 
 def fit_gaussian(codes) -> tuple[np.ndarray, np.ndarray]:
@@ -86,7 +87,7 @@ class Sampler:
 
 
 def mixture(components: int) -> Sampler:
-    return Sampler(f"gmm{components}", f"GMM k={components}", MIXTURE_OFFSET + components,
+    return Sampler(f"{MIXTURE_PREFIX}{components}", f"GMM k={components}", MIXTURE_OFFSET + components,
                    functools.partial(_fitted_mixture, components), fitted=True)
 
 
@@ -110,8 +111,9 @@ def by_name(name: str) -> Sampler:
     fixed = registry()
     if name in fixed:
         return fixed[name]
-    if name.startswith("gmm") and name[3:].isdigit() and int(name[3:]) > 0:
-        return mixture(int(name[3:]))
+    components = name.removeprefix(MIXTURE_PREFIX)
+    if name.startswith(MIXTURE_PREFIX) and components.isdigit() and int(components) > 0:
+        return mixture(int(components))
     raise ValueError(f"unknown sampler {name!r}: expected one of {list(fixed)} or gmm<k>, e.g. gmm10")
 
 
