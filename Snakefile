@@ -18,25 +18,6 @@ wildcard_constraints:
     table="|".join(METRICS),
 
 
-# Light rules run inside the Snakemake process itself, never as cluster jobs (see
-# README: Running on a cluster): they read tables or load two example models and take seconds.
-localrules:
-    all,
-    table,
-    claims,
-    experiments,
-    figure_reconstructions,
-    figure_samples,
-    figure_frontier,
-    figure_traversals,
-    figure_latent_scatter,
-    figure_rate,
-    figure_rate_vs_beta,
-    figure_mutual_information,
-    figure_training_curves,
-    figure_summary,
-
-
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
@@ -48,3 +29,4 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         final_outputs(),
+    localrule: True

@@ -4,7 +4,7 @@
 #   bash setup.sh             the pinned stack
 #   bash setup.sh --tests     also the system packages the tests drive (the headless browser and
 #                             its driver for the report test; SLURM itself is installed by
-#                             tests/slurm/cluster.sh)
+#                             tests/workflow/slurm/cluster.sh)
 #   bash setup.sh --upgrade   resolve the newest versions pyproject.toml allows in a scratch venv,
 #                             write them to constraints.txt, then install them; run the tests
 #                             before committing the new constraints.txt

@@ -69,7 +69,7 @@ def seconds_per_epoch(mode: str, hidden: tuple[int, ...], batch: int) -> float:
     import numpy as np
     from flax import linen as nn
 
-    from shapestudy import models, train
+    from shapestudy.training import models, train
 
     if mode != "float32":
         # The MLP's __call__ looks up nn.relu and nn.Dense when it runs: its Dense layers get the mode.
@@ -83,7 +83,7 @@ def seconds_per_epoch(mode: str, hidden: tuple[int, ...], batch: int) -> float:
 
 
 def measure(task) -> tuple:
-    from shapestudy import cpus
+    from shapestudy.jobs import cpus
 
     cpus.claim_cores(1)
     cpus.configure_xla()

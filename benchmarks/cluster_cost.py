@@ -8,7 +8,7 @@ size; the first beta and likelihood) for a few epochs with the project's own cod
 the config's data, in one process pinned to one core, as a cluster job with one CPU runs. The median CPU seconds
 of an epoch after the first (which compiles) times the epoch cap times the runs of that
 architecture and model is an upper bound on the sweep's training CPU time: a run stops earlier on a
-plateau. Prints the arithmetic (README: Running on a cluster). CPU seconds depend less on the
+plateau. Prints the arithmetic (docs/cluster.md). CPU seconds depend less on the
 machine's load than wall seconds, but not on nothing (shared caches and cores).
 """
 
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def seconds_per_epoch(run: dict, epochs: int, splits) -> float:
     """The median CPU seconds of the process per epoch after the first: CPU time, not wall time,
     so that other processes on a shared machine inflate it less."""
-    from shapestudy import train
+    from shapestudy.training import train
 
     config = dataclasses.replace(train.TrainConfig(**run), max_epochs=epochs, patience=epochs)
     ends = [time.process_time()]
@@ -45,19 +45,20 @@ def main(argv=None) -> None:
     import yaml
 
     from shapestudy import config as study_config
-    from shapestudy import cpus, data
+    from shapestudy.data import dataset
 
     # One core, whatever other processes hold (a private lock folder): a cluster job has one CPU.
+    from shapestudy.jobs import cpus
     pinned = cpus.claim_cores(1, tempfile.mkdtemp())
     cpus.configure_xla()
     config = yaml.safe_load(Path(args.config).read_text())
     study_config.validate(config)
     split_fractions, seed = config["data"]["splits"], config["data"]["seed"]
-    dataset = data.generate(study_config.grid(config), split_fractions, seed)
+    table = dataset.generate(study_config.grid(config), split_fractions, seed)
     path = ROOT / "benchmarks" / "out" / "cluster_cost.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    data.write_parquet(dataset, path)
-    splits = data.load(path, "train").images, data.load(path, "validation").images
+    dataset.write_parquet(table, path)
+    splits = dataset.load(path, "train").images, dataset.load(path, "validation").images
     runs = study_config.runs(config)
     count = Counter((run["arch"], run["model"]) for run in runs.values())
     cap = config["training"]["max_epochs"]

@@ -60,24 +60,24 @@ def reference(hidden, epochs: int) -> tuple[str, dict]:
 
 
 def load_splits(directory: Path):
-    from shapestudy import data
-    from shapestudy.grid import FactorGrid
+    from shapestudy.data import dataset
+    from shapestudy.data.grid import FactorGrid
 
     path = directory / "shapes.parquet"
     if not path.exists():
-        data.write_parquet(data.generate(FactorGrid(), {"train": 0.8, "validation": 0.1, "test": 0.1}, 0), path)
-    return data.load(path, "train").images, data.load(path, "validation").images
+        dataset.write_parquet(dataset.generate(FactorGrid(), {"train": 0.8, "validation": 0.1, "test": 0.1}, 0), path)
+    return dataset.load(path, "train").images, dataset.load(path, "validation").images
 
 
 def run_one(task) -> dict:
     """One training of `task` = (configuration, option, fields, data directory), pinned to a free
     core the way workflow jobs are (cpus.claim_cores)."""
     name, option, fields, directory = task
-    from shapestudy import cpus
+    from shapestudy.jobs import cpus
 
     cpus.claim_cores(1)
     cpus.configure_xla()
-    from shapestudy import train
+    from shapestudy.training import train
 
     config = train.TrainConfig(arch="mlp", seed=0, **fields)
     config = dataclasses.replace(config, patience=config.max_epochs)  # the whole curve
@@ -89,7 +89,7 @@ def run_one(task) -> dict:
 
 def stop_of(curve: list[float], patience: int, tolerance: float, max_epochs: int):
     """Where the stopping rule would have stopped this curve: (epochs, best loss, reason)."""
-    from shapestudy import stopping
+    from shapestudy.training import stopping
 
     for epoch in range(1, len(curve) + 1):
         verdict = stopping.assess(curve[:epoch], patience, tolerance, max_epochs)

@@ -94,7 +94,7 @@ def markdown(results: dict, kept_analysis: str) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores (affinity {m['affinity']}), {m['simd']}, "
         f"{m['memory_gb']:.0f} GB; Python {m['python']}, "
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
-        + f". XLA_FLAGS: `{m['xla_flags'] or '(none)'}` (src/shapestudy/cpus.py, as in training jobs with more than one core)"
+        + f". XLA_FLAGS: `{m['xla_flags'] or '(none)'}` (src/shapestudy/jobs/cpus.py, as in training jobs with more than one core)"
         + f". PyTorch threads: {m['torch_threads']}. Load average at start {m['loadavg_start'][0]:.2f}, "
         f"at the end of the throughput runs {results['loadavg_after_throughput'][0]:.2f} "
         "(other processes share this machine; the ratios come from interleaved runs).",
@@ -135,7 +135,7 @@ def markdown(results: dict, kept_analysis: str) -> str:
         lines += [
             "### The same on one core",
             "",
-            "JAX pinned to one core before it starts (as every workflow training job is, see src/shapestudy/cpus.py), "
+            "JAX pinned to one core before it starts (as every workflow training job is, see src/shapestudy/jobs/cpus.py), "
             "PyTorch with one thread; the two jobs that `snakemake --cores 2` runs side by side each train at about this speed.",
             "",
             *throughput_table(results["throughput_one_core"]),

@@ -25,7 +25,7 @@ import os
 if os.environ.get("BENCHMARK_CORE"):  # the one-core measurement: pinned before JAX starts its threads
     os.sched_setaffinity(0, {int(os.environ["BENCHMARK_CORE"])})
 
-from shapestudy import cpus  # noqa: E402
+from shapestudy.jobs import cpus  # noqa: E402
 
 # Child processes (the one-core run, Snakemake) get the environment as it was, and choose for themselves.
 CHILD_ENV = dict(os.environ)
@@ -40,6 +40,7 @@ from pathlib import Path  # noqa: E402
 import report  # noqa: E402
 import study  # noqa: E402
 import throughput  # noqa: E402
+
 from shapestudy import config as study_config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

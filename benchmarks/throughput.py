@@ -6,7 +6,7 @@ Within a round the measurements are interleaved (matmul, then for each case a JA
 PyTorch epoch), so that load from other processes on a shared machine hits both sides alike:
 compare the ratios, not absolute figures across runs. Images/s counts the images of full batches
 of one epoch over its wall time. The JAX side is the project's own code: train.create_state and
-train.make_train_epoch on the training split of the real shapes data (data.generate with the
+train.make_train_epoch on the training split of the real shapes data (dataset.generate with the
 default config's grid).
 
 FLOPs. Per image and training step, 6 x MACs, where MACs are those of the forward pass's dense
@@ -35,11 +35,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from shapestudy import config as study_config
-from shapestudy import data, train
+from shapestudy.data import dataset
+from shapestudy.training import train
 
 try:
     import torch
-
     import torch_reference
 except ImportError:  # the optional benchmark dependency
     torch = None
@@ -100,7 +100,7 @@ def median(values):
 
 
 def train_images(config: dict) -> np.ndarray:
-    table = data.generate(study_config.grid(config), config["data"]["splits"], config["data"]["seed"])
+    table = dataset.generate(study_config.grid(config), config["data"]["splits"], config["data"]["seed"])
     canvas = config["data"]["canvas"]
     images = table.column("image").combine_chunks().values.to_numpy().reshape(-1, canvas, canvas)
     split = np.asarray(table.column("split").to_pylist())

@@ -1,6 +1,6 @@
 """PyTorch eager reference of the project's architectures, for benchmarks/throughput.py only.
 
-The same layers as src/shapestudy/models.py (MLP 784-512-256-latent and mirror; conv 32 and 64
+The same layers as src/shapestudy/training/models.py (MLP 784-512-256-latent and mirror; conv 32 and 64
 channels 4x4 stride 2, dense 256, mirror decoder with sub-pixel upsampling), the same loss
 (squared error summed over pixels, KL summed over dimensions, both averaged over the batch) and
 Adam, trained the way a PyTorch user would write it: eager mode, NCHW, one optimiser step per

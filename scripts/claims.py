@@ -2,13 +2,14 @@
 
 import sys
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import pandas as pd
 
-from shapestudy import claims, grid
+from shapestudy.data import grid
+from shapestudy.reporting import claims
 
 tables = {name: pd.read_csv(path) for name, path in snakemake.input.items()}
 decided = claims.decide_all(tables, snakemake.params.claims, grid.n_factors(snakemake.params.shapes),

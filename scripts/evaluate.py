@@ -1,18 +1,18 @@
-"""Score the trained seeds of one point with one metric family (rules evaluate_<family>; the
-families are the metric registry, shapestudy.evaluation.metrics)."""
+"""Score the trained seeds of one point with one metric (rules evaluate_<metric>; the metrics are
+the registry shapestudy.evaluation.metrics)."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 from shapestudy.evaluation import runner
 
 runner.evaluate_point(
-    snakemake.params.family,
+    snakemake.params.metric,
     snakemake.input.data,
     snakemake.input.params,
     snakemake.input.records,
     snakemake.params.evaluation,
-    snakemake.output[0],
+    dict(snakemake.output),
     snakemake.wildcards.point,
 )

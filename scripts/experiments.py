@@ -1,15 +1,15 @@
 """Write the report's Experiments section from the tables (rule experiments)."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 from pathlib import Path
 
 import pandas as pd
 
-from shapestudy import experiments
 from shapestudy.files import write_atomic
+from shapestudy.reporting import experiments
 
 tables = {Path(path).stem: pd.read_csv(path) for path in snakemake.input.tables}
 captions = {Path(path).stem: Path(path).read_text().strip() for path in snakemake.input.captions}

@@ -2,18 +2,18 @@
 share of valid samples against the share of them that are test tuples never seen in training,
 and against the share of the renderable set they cover."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from shapestudy import plotting
 from shapestudy.evaluation import samplers
+from shapestudy.reporting import plotting
 
-samples = plotting.with_variant(pd.read_csv(snakemake.input[0]))
-labels = samplers.labels(snakemake.params.mixture_components)
+samples = plotting.with_variant(pd.read_csv(snakemake.input.sample_quality))
+labels = samplers.labels(snakemake.params.settings["evaluation"]["mixture_components"])
 markers = dict(zip(labels, "os^Dvp<>*"))
 colours = plotting.variant_colours(samples)
 figure, axes = plt.subplots(1, 2, figsize=(plotting.PAGE_WIDTH, 3.0), sharey=True, constrained_layout=True)
@@ -24,7 +24,7 @@ for (variant, sampler), rows in samples.groupby(["variant", "sampler"], sort=Fal
                       ms=4, ls="", lw=0.6, capsize=1.5, alpha=0.85)
 # Novelty of a generator uniform over M: the test share of the tuples; one that copies training
 # images scores 0. Coverage of as many draws from the data distribution: coverage_true.
-axes[0].axvline(snakemake.params.test_share, color="0.4", ls=":", lw=1, label="uniform over M")
+axes[0].axvline(snakemake.params.settings["data"]["splits"]["test"], color="0.4", ls=":", lw=1, label="uniform over M")
 axes[1].axvline(samples["coverage_true_mean"].iloc[0], color="0.4", ls=":", lw=1, label="as many true samples")
 axes[0].set(xlabel="novelty (share of valid samples that are test tuples)", ylabel="validity (share of samples)")
 axes[1].set(xlabel="coverage of the renderable set")

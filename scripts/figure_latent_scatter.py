@@ -1,16 +1,18 @@
 """Test codes of the 2-d AE and VAE, coloured by each factor (rule figure_latent_scatter)."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import matplotlib.pyplot as plt
 
-from shapestudy import artifacts, data, plotting
-from shapestudy.grid import FACTORS
-from shapestudy.inference import encode
+from shapestudy.data import dataset
+from shapestudy.data.grid import FACTORS
+from shapestudy.reporting import plotting
+from shapestudy.training import artifacts
+from shapestudy.training.inference import encode
 
-test = data.load(snakemake.input.data, "test")
+test = dataset.load(snakemake.input.data, "test")
 runs = list(artifacts.trained_runs(snakemake.input.params, snakemake.input.records))
 factors = test.factor_codes()
 figure, axes = plt.subplots(

@@ -1,17 +1,18 @@
 """Mutual information between each latent and each factor for the example runs (rule
 figure_mutual_information)."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from shapestudy import plotting, scores
-from shapestudy.grid import FACTORS
+from shapestudy.data.grid import FACTORS
+from shapestudy.evaluation import scores
+from shapestudy.reporting import plotting
 
-sections = [scores.run_section(snakemake.input, run) for run in snakemake.params.runs]
+sections = [scores.run_section(snakemake.input.latents_scores, run)[1] for run in snakemake.params.runs]
 matrices = [np.array(section["mutual_information_bits"]) for section in sections]
 top = max(m.max() for m in matrices)
 figure, axes = plt.subplots(1, len(sections), figsize=(plotting.COLUMN_WIDTH * len(sections) / 1.6, 2.4),

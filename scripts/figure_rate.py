@@ -1,15 +1,15 @@
 """R(sigma) against sigma, and distortion against rate, for every configuration (rule figure_rate)."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from shapestudy import plotting
+from shapestudy.reporting import plotting
 
-table = plotting.with_variant(pd.read_csv(snakemake.input[0]))
+table = plotting.with_variant(pd.read_csv(snakemake.input.rate))
 colours = plotting.variant_colours(table)
 markers = dict(zip(sorted(table["latent_dim"].unique()), "os^Dvp<>"))
 figure, (rate_axis, rd_axis) = plt.subplots(1, 2, figsize=(plotting.PAGE_WIDTH, 2.6), constrained_layout=True)

@@ -1,15 +1,16 @@
 """The VAE's KL rate, R(sigma) and active dimensions against beta, per latent size (rule
 figure_rate_vs_beta)."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from shapestudy import families, plotting, tables
+from shapestudy.reporting import plotting, tables
+from shapestudy.training import families
 
 LIKELIHOOD_STYLES = {"mse": "-", "bce": "--"}
 
@@ -18,8 +19,8 @@ def mark(curve) -> str:
     """The tables' mark for a curve with a configuration whose seeds did not all converge."""
     return f" {tables.NOT_CONVERGED_MARK}" if tables.not_converged(curve).any() else ""
 
-table = pd.read_csv(snakemake.input[0])
-sigma = snakemake.params.sigma
+table = pd.read_csv(snakemake.input.rate)
+sigma = snakemake.params.settings["figures"]["sigma"]
 vae = table[families.uses(table["model"], "beta") & np.isclose(table["sigma"], sigma)].sort_values("beta")
 panels = [
     ("kl_rate_bits", "KL rate (bits)"),

@@ -1,18 +1,20 @@
 """Test images next to their AE and VAE reconstructions (rule figure_reconstructions)."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from shapestudy import artifacts, data, plotting
-from shapestudy.inference import reconstruct
-from shapestudy.pixels import to_unit
+from shapestudy.data import dataset
+from shapestudy.data.pixels import to_unit
+from shapestudy.reporting import plotting
+from shapestudy.training import artifacts
+from shapestudy.training.inference import reconstruct
 
-test = data.load(snakemake.input.data, "test")
-n = min(snakemake.params.examples, len(test.images))
+test = dataset.load(snakemake.input.data, "test")
+n = min(snakemake.params.settings["figures"]["examples"], len(test.images))
 images = to_unit(test.images[np.linspace(0, len(test.images) - 1, n).astype(int)])
 labels, rows = ["test image"], [images]
 for _, model, params, config, outcome in artifacts.trained_runs(snakemake.input.params, snakemake.input.records):

@@ -1,9 +1,9 @@
 """The headline figure (rule figure_summary): sample validity, reconstruction error, rate against
 distortion at one noise level, and MIG, against latent size for every model and beta."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import itertools
 
@@ -11,10 +11,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from shapestudy import plotting
+from shapestudy.reporting import plotting
 
 tables = {name: plotting.with_variant(pd.read_csv(path)) for name, path in snakemake.input.items()}
-sigma = snakemake.params.sigma
+sigma = snakemake.params.settings["figures"]["sigma"]
 colours = plotting.variant_colours(tables["reconstruction"])
 figure, axes = plt.subplots(2, 2, figsize=(plotting.PAGE_WIDTH, 4.6), constrained_layout=True)
 
@@ -28,7 +28,7 @@ def against_latent(axis, table, score, label, suffix="", **style):
     axis.minorticks_off()
 
 
-samples = tables["samples"]
+samples = tables["sample_quality"]
 # Solid: the prior N(0, I); dashed: per configuration, the best of the densities fitted to the codes.
 prior = samples[samples["sampler"] == "prior"]
 fitted = samples[samples["sampler"] != "prior"]

@@ -1,9 +1,9 @@
 """Training and validation loss per epoch, mean and range over seeds, one panel per model and
 beta (rule figure_training_curves)."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import json
 from pathlib import Path
@@ -11,7 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from shapestudy import plotting
+from shapestudy.reporting import plotting
 
 frames = []
 for path, record_path in zip(snakemake.input.histories, snakemake.input.records):

@@ -2,18 +2,20 @@
 latent dimension from its 2nd to its 98th percentile over the test codes, the others held at
 their median."""
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from shapestudy import artifacts, data, plotting
-from shapestudy.inference import decode, encode
+from shapestudy.data import dataset
+from shapestudy.reporting import plotting
+from shapestudy.training import artifacts
+from shapestudy.training.inference import decode, encode
 
 STEPS = 7
-test = data.load(snakemake.input.data, "test")
+test = dataset.load(snakemake.input.data, "test")
 runs = list(artifacts.trained_runs(snakemake.input.params, snakemake.input.records))
 dims = max(trained.config.latent_dim for trained in runs)
 width = plotting.PAGE_WIDTH / 2 * len(runs)

@@ -1,12 +1,12 @@
-"""Aggregate one metric family's score files over seeds (rule table)."""
+"""Aggregate one metric's score files over seeds (rule table)."""
 
 import sys
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
-from shapestudy import tables
+from shapestudy.reporting import tables
 
 table = tables.write_tables(snakemake.input, dict(snakemake.output), snakemake.params.title)
 print(f"{len(table)} rows from {len(snakemake.input)} score files", file=sys.stderr)

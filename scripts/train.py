@@ -2,14 +2,16 @@
 
 import sys
 
-from shapestudy import jobs
+from shapestudy.jobs.start import start_job
 
-jobs.start(snakemake)  # log to snakemake.log[0]; bad input or divergence: one line, exit 1
+start_job(snakemake)
 
 import time
 from pathlib import Path
 
-from shapestudy import artifacts, checkpoint, data, files, train
+from shapestudy import files
+from shapestudy.data import dataset
+from shapestudy.training import artifacts, checkpoint, train
 
 
 def log(line):
@@ -20,7 +22,7 @@ def train_run(config, params_path, history_path, record_path):
     """Train one seed (resuming from its checkpoint) and write its three outputs; return what
     shrinks its checkpoint to the finished state, once every seed of the job is written."""
     start = time.perf_counter()
-    log(f"training {artifacts.run_name(config)} on {len(train_split.images)} images")
+    log(f"training {config.name} on {len(train_split.images)} images")
     # Resume a killed job: the full state every training.checkpoint_every epochs and after the
     # last, read from the config and not from params, as it never changes the result.
     saver = checkpoint.Checkpoint(
@@ -55,8 +57,8 @@ def train_run(config, params_path, history_path, record_path):
     return lambda: saver.finish(state.params, history)
 
 
-train_split = data.load(snakemake.input.data, "train")
-validation_split = data.load(snakemake.input.data, "validation")
+train_split = dataset.load(snakemake.input.data, "train")
+validation_split = dataset.load(snakemake.input.data, "validation")
 output = snakemake.output
 finishes = [
     train_run(train.TrainConfig(**fields), params, history, record)

@@ -1,7 +1,8 @@
-"""The real workflow on a tiny study, run by Snakemake in a temporary folder.
+"""Helpers of the tests: the study configs of tests/configs/ and the real workflow run by Snakemake
+in a temporary folder (the studies themselves are fixtures: tests/workflow/conftest.py).
 
 Every run uses a snapshot of the project (Snakefile, config.yaml, configs/, workflow/, scripts/, src/,
-profiles/) copied once per test session, with PYTHONPATH pointing at the project's src/: the jobs
+profiles/) copied once per test session, with PYTHONPATH pointing at the snapshot's src/: the jobs
 import exactly the code whose hash the rules carry, and edits made to the working tree while the
 tests run do not reach them. The snapshot keeps profiles/default, so Snakemake runs with the
 project's own default profile (rerun-incomplete, keep-going false, ...), as a user's run does.
@@ -9,7 +10,6 @@ project's own default profile (rerun-incomplete, keep-going false, ...), as a us
 A study's folder holds its config.yaml, which the Snakefile reads from the working directory, and
 what the workflow writes; a study whose sources a test edits holds its own copy of the project
 too (`make_project`), and runs on that copy.
-Imported by benchmarks/ too (copy_project): nothing here may need pytest.
 """
 
 from __future__ import annotations
@@ -37,37 +37,13 @@ AE_POINT, VAE_POINT = "ae-mlp-mse-z2", "vae-mlp-mse-z2-b1"  # one job trains (ev
 AE_RUN, VAE_RUN = f"{AE_POINT}-s0", f"{VAE_POINT}-s0"
 PROFILE_NOTICE = "Using workflow specific profile"
 
-# What both tiny studies change in the project's config.yaml: 12x12 images, one MLP AE and one
-# VAE with a 2-d latent, small batches, one small mixture sampler.
-TINY = {
-    "data": {"canvas": 12, "seed": 0, "splits": {"train": 0.8, "validation": 0.1, "test": 0.1}},
-    "sweep": {
-        "ae": {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "seed": [0]},
-        "vae": {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "beta": [1.0], "seed": [0]},
-    },
-    "training": {"batch_size": 32, "learning_rate": 0.001},
-    "evaluation": {"mixture_components": [3]},
-    "figures": {"latent_dim": 2, "examples": 4},
-}
-# Squares and circles, 3 epochs, two AE seeds, the VAE under both likelihoods: every output of the
-# workflow in little time.
-SHAPES = {
-    "data": {"shapes": ["square", "circle"], "size_min": 4, "size_max": 7},
-    "sweep": {"ae": {"seed": [0, 1]}, "vae": {"reconstruction": ["mse", "bce"]}},
-    "training": {"max_epochs": 3},
-    "evaluation": {"samples": 500, "sigmas": [0.1, 1.0], "mi_bins": 20},
-}
-# 294 squares, EPOCHS epochs with a checkpoint every 5 and no plateau stop: trainings long enough
-# to kill and resume.
-SQUARES = {
-    "data": {"shapes": ["square"], "size_min": 3, "size_max": 6},
-    "training": {"max_epochs": EPOCHS, "patience": EPOCHS, "checkpoint_every": 5},
-    "evaluation": {"samples": 200},
-}
+CONFIGS = Path(__file__).resolve().parent / "configs"
+# The tiny study (tests/configs/tiny.yaml): every output of the workflow in little time. The squares
+# study (tests/configs/squares.yaml): trainings long enough to kill and resume.
+TINY, SQUARES = "tiny", "squares"
 
 _session_dir: Path | None = None
 _snapshot: Path | None = None
-_studies: dict[str, Path] = {}
 
 
 def session_dir() -> Path:
@@ -107,14 +83,11 @@ def deep_update(base: dict, changes: dict) -> dict:
     return base
 
 
-def tiny_config(preset: dict, **changes) -> dict:
-    """The project's config.yaml with TINY, then `preset` (SHAPES or SQUARES), then `changes`
-    merged in, e.g. tiny_config(SQUARES, training={"learning_rate": 1e4})."""
-    config = yaml.safe_load((snapshot() / CONFIG).read_text())
-    config["sweep"] = {}  # the tiny sweep alone, none of the default study's points
-    for layer in (TINY, preset, changes):
-        deep_update(config, layer)
-    return config
+def config_of(name: str, **changes) -> dict:
+    """The study config tests/configs/{name}.yaml with `changes` merged in, e.g.
+    config_of(SQUARES, training={"learning_rate": 1e4})."""
+    config = yaml.safe_load((CONFIGS / f"{name}.yaml").read_text())
+    return deep_update(config, changes)
 
 
 DELETE = object()  # changed(): delete the key
@@ -240,17 +213,14 @@ def files_under(directory: Path) -> set[str]:
     }
 
 
-def study(name: str) -> Path:
-    """The SQUARES study run from scratch to its tables (both trainings at once: --cores 2),
-    once per session and name; the tests read it and copy it, never change it."""
-    if name not in _studies:
-        workdir = session_dir() / f"study-{name}"
-        write_config(workdir, tiny_config(SQUARES))
-        result = snakemake(workdir, *TABLE_FILES)
-        (workdir / "snakemake.out").write_text(output(result))
-        assert result.returncode == 0, output(result)
-        _studies[name] = workdir
-    return _studies[name]
+def run_study(workdir: Path, config: dict, *targets) -> Path:
+    """A study run from scratch in `workdir` (both cores: --cores 2), with Snakemake's output kept
+    in `snakemake.out`; fails the calling test if the run fails."""
+    write_config(workdir, config)
+    result = snakemake(workdir, *targets)
+    (workdir / "snakemake.out").write_text(output(result))
+    assert result.returncode == 0, output(result)[-5000:]
+    return workdir
 
 
 def copy_run(source: Path, destination: Path) -> Path:
@@ -259,8 +229,8 @@ def copy_run(source: Path, destination: Path) -> Path:
     return destination
 
 
-def study_runs() -> dict[str, dict]:
-    """The training configurations of the SQUARES study, as the rule's params give them."""
-    from shapestudy import config as study_config
+def study_runs(name: str) -> dict[str, dict]:
+    """The training configurations of a study config, as the rule's params give them."""
+    from shapestudy import config as study_config_module
 
-    return study_config.runs(tiny_config(SQUARES))
+    return study_config_module.runs(config_of(name))

@@ -11,8 +11,10 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from shapestudy import families, preconditions
-from shapestudy.grid import FactorGrid, from_settings
+from shapestudy import preconditions
+from shapestudy.data.grid import FactorGrid, from_settings
+from shapestudy.sizes import STORED_SAMPLES
+from shapestudy.training import families
 
 # Package data, so that an installed (not only an editable) package validates; the workflow's
 # workflow/schemas/config.schema.yaml is a link to it.
@@ -21,9 +23,11 @@ SCHEMA = Path(__file__).with_name("config.schema.yaml")
 
 @functools.cache
 def schema(path: Path = SCHEMA) -> dict:
-    """The schema, with one entry under `sweep` per family of the model registry."""
+    """The schema, with one entry under `sweep` per family of the model registry, and the most
+    example images a figure can show: the samples the evaluation keeps."""
     loaded = yaml.safe_load(Path(path).read_text())
     loaded["properties"]["sweep"]["properties"] = {name: families.sweep_axes(name) for name in families.FAMILIES}
+    loaded["properties"]["figures"]["properties"]["examples"]["maximum"] = STORED_SAMPLES
     return loaded
 
 
@@ -90,14 +94,6 @@ def grid(config: dict) -> FactorGrid:
     return from_settings(config["data"])
 
 
-point_id = families.point_id
-
-
-def run_id(run: dict) -> str:
-    """The name of a configuration's output folder, e.g. vae-mlp-z4-b1-s0."""
-    return f"{point_id(run)}-s{run['seed']}"
-
-
 def runs(config: dict) -> dict[str, dict]:
     """Every training configuration of the sweep (the fields of train.TrainConfig), by run id."""
     training = {k: v for k, v in config["training"].items() if k not in job_settings()}
@@ -114,7 +110,7 @@ def runs(config: dict) -> dict[str, dict]:
             run = dict(model=model, arch=arch, reconstruction=reconstruction, latent_dim=latent_dim, seed=seed)
             run.update({name: float(value) for name, value in zip(values, chosen)})
             run.update(training)
-            result[run_id(run)] = run
+            result[families.run_id(run)] = run
     return result
 
 
@@ -124,7 +120,7 @@ def points(runs_by_id: dict[str, dict]) -> dict[str, list[str]]:
     compiled programs."""
     result = {}
     for run, fields in runs_by_id.items():
-        result.setdefault(point_id(fields), []).append(run)
+        result.setdefault(families.point_id(fields), []).append(run)
     return result
 
 

@@ -115,7 +115,7 @@ def warmup_ends_before_the_cap(study: Study) -> str | None:
     return None
 
 
-@precondition("evaluation.prdc_k", jobs="evaluate_samples")
+@precondition("evaluation.prdc_k", jobs="evaluate_sample_quality")
 def prdc_sets_exceed_k(study: Study) -> str | None:
     """The pixel-space PRDC cross-check needs more than k images in each set for a k-th nearest
     neighbour: it compares the test images with as many samples, the first of evaluation.samples."""
@@ -127,7 +127,7 @@ def prdc_sets_exceed_k(study: Study) -> str | None:
     return None
 
 
-@precondition("data.splits", jobs="evaluate_samples, figure_samples")
+@precondition("data.splits", jobs="evaluate_sample_quality, figure_samples")
 def fitted_samplers_have_codes(study: Study) -> str | None:
     """Every model is also sampled from a Gaussian fitted to its training codes (samplers.py),
     whose covariance needs at least two of them."""
@@ -137,7 +137,7 @@ def fitted_samplers_have_codes(study: Study) -> str | None:
     return None
 
 
-@precondition("evaluation.mixture_components", jobs="evaluate_samples, figure_samples")
+@precondition("evaluation.mixture_components", jobs="evaluate_sample_quality, figure_samples")
 def mixtures_have_codes(study: Study) -> str | None:
     """A Gaussian mixture of k components is fitted to the training codes: EM needs at least one
     code per component."""

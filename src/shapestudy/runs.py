@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from shapestudy import artifacts, data, inference
+from shapestudy.data import dataset
 from shapestudy.evaluation import samplers
-from shapestudy.train import TrainConfig
+from shapestudy.training import artifacts, inference
+from shapestudy.training.train import TrainConfig
 
 
 def names(results: str | Path = "results") -> list[str]:
@@ -56,7 +57,7 @@ class Run:
 
     @functools.cached_property
     def training_codes(self) -> np.ndarray:
-        return self.encode(data.load(str(self.results / "data" / "shapes.parquet"), split="train").images)
+        return self.encode(dataset.load(str(self.results / "data" / "shapes.parquet"), split="train").images)
 
     def sample(self, n: int, sampler: str = "prior", seed: int = 0) -> np.ndarray:
         """n decoded samples of a sampler of the registry by name: 'prior', 'fitted_gaussian' or
@@ -69,7 +70,7 @@ class Run:
         """Save images (n, height, width) in [0, 1] as one PNG grid, `columns` wide, dark on light."""
         import matplotlib.pyplot as plt
 
-        from shapestudy.plotting import montage
+        from shapestudy.reporting.plotting import montage
 
         images = np.asarray(images)
         rows = -(-len(images) // columns)

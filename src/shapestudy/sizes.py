@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import functools
 
-from shapestudy import families
-from shapestudy.grid import FactorGrid, from_settings
-from shapestudy.splits import split_sizes
+from shapestudy.data.grid import FactorGrid, from_settings
+from shapestudy.data.splits import split_sizes
+from shapestudy.training import families
 
 MB = 1e6
 # Images the nearest-render search (projection.TranslatedTemplates) scores at a time, each against
@@ -17,6 +17,10 @@ MB = 1e6
 SEARCH_CHUNK = 512
 # Images the reconstruction scores take at a time, in a dozen float64 arrays of their pixels.
 SCORE_CHUNK = 1024
+# The first decoded samples of each sampler that the sample-quality evaluation keeps beside its
+# scores: the samples figure shows up to this many (figures.examples), and the Python API is
+# checked against them.
+STORED_SAMPLES = 64
 
 
 class Study:

@@ -10,7 +10,7 @@ rule generate_data:
         code=code("generate_data.py"),
     threads: 1
     resources:
-        # From the number of tuples and the canvas (README: Resources of each rule); x attempt.
+        # From the number of tuples and the canvas (docs/cluster.md); x attempt.
         mem_mb=sized("generate_data", "mem_mb"),
         runtime=sized("generate_data", "runtime"),
     script:

@@ -1,29 +1,31 @@
-# One rule per metric family of the registry (shapestudy.evaluation.metrics): each job reads the
+# One rule per metric of the registry (shapestudy.evaluation.metrics): each job reads the
 # dataset and the trained seeds of one point of the sweep and writes one score file with a section
-# per seed (the seeds share one process start). A new family in the registry is a new rule here.
-for _family in METRICS.values():
+# per seed (the seeds share one process start), and an array file for a metric that keeps arrays.
+# A new metric in the registry is a new rule here.
+for _metric in METRICS.values():
 
     rule:
         name:
-            f"evaluate_{_family.name}"
+            f"evaluate_{_metric.name}"
         input:
             unpack(trained_point),
         output:
-            f"results/scores/{_family.name}/{{point}}.json",
+            scores=f"results/scores/{_metric.name}/{{point}}.json",
+            **({"arrays": f"results/scores/{_metric.name}/{{point}}.npz"} if _metric.arrays else {}),
         log:
-            f"logs/evaluate_{_family.name}/{{point}}.log",
+            f"logs/evaluate_{_metric.name}/{{point}}.log",
         benchmark:
-            f"logs/benchmarks/evaluate_{_family.name}/{{point}}.tsv"
+            f"logs/benchmarks/evaluate_{_metric.name}/{{point}}.tsv"
         params:
-            family=_family.name,
-            evaluation=evaluation_settings(*_family.settings),
-            # The script imports the family's module by name (the registry), so it is named here.
-            code=code("evaluate.py", _family.module),
+            metric=_metric.name,
+            evaluation=evaluation_settings(*_metric.settings),
+            # The script imports the metric's module by name (the registry), so it is named here.
+            code=code("evaluate.py", _metric.module),
         threads: 1
         resources:
-            # From the number of tuples, the canvas, the splits and the family's settings (README:
+            # From the number of tuples, the canvas, the splits and the metric's settings (docs/cluster.md:
             # Resources of each rule); x attempt.
-            mem_mb=sized("evaluation", "mem_mb", _family.name),
-            runtime=sized("evaluation", "runtime", _family.name),
+            mem_mb=sized("evaluation", "mem_mb", _metric.name),
+            runtime=sized("evaluation", "runtime", _metric.name),
         script:
             "../../scripts/evaluate.py"

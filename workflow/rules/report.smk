@@ -1,7 +1,7 @@
 rule experiments:
     input:
         tables=expand("results/tables/{table}.csv", table=TABLES),
-        figures=expand("results/figures/{figure}.png", figure=FIGURES),
+        figures=expand("results/figures/{figure}.png", figure=SHOWN_FIGURES),
         captions=figure_captions(),
     output:
         md="results/report/experiments.md",
@@ -14,7 +14,8 @@ rule experiments:
     params:
         config=study_settings(),
         # The library versions of the run records, which the report's Experiments caption states.
-        versions=versions(*VERSIONED_PACKAGES),
+        versions=files.package_versions(),
         code=code("experiments.py"),
+    localrule: True
     script:
         "../../scripts/experiments.py"

@@ -13,13 +13,14 @@ rule table:
     params:
         title=table_title,
         code=code("table.py"),
+    localrule: True
     script:
         "../../scripts/table.py"
 
 
 rule claims:
     input:
-        **{table: f"results/tables/{table}.csv" for table in ("reconstruction", "samples", "latents", "rate")},
+        **{metric: f"results/tables/{metric}.csv" for metric in METRICS},
     output:
         csv="results/tables/claims.csv",
         md="results/tables/claims.md",
@@ -33,5 +34,6 @@ rule claims:
         shapes=config["data"]["shapes"],
         sigma=config["figures"]["sigma"],
         code=code("claims.py"),
+    localrule: True
     script:
         "../../scripts/claims.py"

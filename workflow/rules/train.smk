@@ -28,13 +28,13 @@ for _model, _axes in config["sweep"].items():
         params:
             configs=point_configs,
             code=code("train.py"),
-            versions=versions("jax", "jaxlib", "flax", "optax"),
+            versions=files.package_versions(),
         # Trainings first: they are the long jobs, and the short evaluations that follow them keep
         # both cores busy to the end (a training started late would run alone for a minute).
         priority: 1
         threads: 1
         resources:
-            # From the splits, the canvas, the epochs cap and the point's seeds (README: Resources of
+            # From the splits, the canvas, the epochs cap and the point's seeds (docs/cluster.md: Resources of
             # each rule); x attempt.
             mem_mb=sized("training", "mem_mb"),
             runtime=sized("training", "runtime"),

@@ -1,4 +1,4 @@
-"""What the latent dimensions mean (STUDY.md 3.4): mutual information, MIG and linear probes.
+"""What the latent dimensions mean (docs/science.md, Metrics): mutual information, MIG and linear probes.
 
 Factor codes are (n, 4) integer arrays in the order of data.FACTORS (shape index, size, x, y), as
 returned by Dataset.factor_codes().
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from shapestudy.data import FACTORS
-from shapestudy.inference import encode
-from shapestudy.scores import row
+from shapestudy.data.grid import FACTORS
+from shapestudy.evaluation.scores import row
+from shapestudy.training.inference import encode
 
 RIDGE = 1e-3  # the linear probes' penalty
 

@@ -1,8 +1,8 @@
-"""The metric registry: one entry per metric family, the one place that names its table, the
+"""The metric registry: one entry per metric, the one place that names its table, the
 evaluation settings its scores depend on, the columns the Experiments section shows and what its
 job asks of a cluster.
 
-Each family is a module of this package, shapestudy.evaluation.<name>, with one function
+Each metric is a module of this package, shapestudy.evaluation.<name>, with one function
 `score(dataset, trained, settings) -> {"rows": [{"settings", "scores"}], **arrays for figures}`
 for one trained seed (artifacts.TrainedRun); runner.py loops over the seeds of a point and writes
 its score file. The module is imported only when a job scores with it, so this registry stays
@@ -19,7 +19,7 @@ from shapestudy.sizes import MB, SCORE_CHUNK, Study
 
 
 @dataclasses.dataclass(frozen=True)
-class MetricFamily:
+class Metric:
     name: str
     title: str  # of its table, its report caption and its table in the Experiments section
     settings: tuple[str, ...]  # the evaluation.* keys its scores depend on (its rule's params)
@@ -27,6 +27,7 @@ class MetricFamily:
     # The arrays its job holds at its peak besides the dataset, in MB, from the study's sizes
     # (sizes.Study): its part of the job's memory request (resources.py).
     memory: Callable[[Study], float]
+    arrays: bool = False  # keeps arrays beside its score files (scores.write_arrays)
 
     @property
     def module(self) -> str:
@@ -37,9 +38,9 @@ class MetricFamily:
 
 
 METRICS = {
-    family.name: family
-    for family in (
-        MetricFamily(
+    metric.name: metric
+    for metric in (
+        Metric(
             "reconstruction", "Reconstruction of the test split", ("pixel_threshold",),
             ("mse", "psnr_db", "iou", "factor_recovery"),
             # The reconstructions and distances of the test split, a dozen float64 arrays of a chunk
@@ -47,22 +48,23 @@ METRICS = {
             memory=lambda s: 3 * s.float_mb(s.splits["test"]) + 24 * s.float_mb(min(SCORE_CHUNK, s.splits["test"]))
             + s.search_mb(),
         ),
-        MetricFamily(
-            "samples", "Sample quality on the known manifold",
+        Metric(
+            "sample_quality", "Sample quality on the known manifold",
             ("samples", "validity_iou", "pixel_threshold", "prdc_k", "seed", "mixture_components"),
             ("validity", "mean_distance", "coverage", "coverage_true", "novelty", "tv_x", "tv_size"),
             # The decoded samples, the train and test splits' copies, PRDC's two sets and a chunk of
             # its distances (4096 rows against the test images), the nearest-render search.
             memory=lambda s: 2 * s.float_mb(s.evaluation["samples"]) + s.stored_mb(s.splits["train"] + s.splits["test"])
             + 2 * s.float_mb(s.splits["test"]) + 2 * 4 * 4096 * s.splits["test"] / MB + s.search_mb(),
+            arrays=True,
         ),
-        MetricFamily(
+        Metric(
             "rate", "Information rate and distortion", ("sigmas", "active_threshold", "seed"),
             ("rate_bits", "distortion", "kl_rate_bits", "posterior_noise_rate_bits", "active_dimensions", "entropy_bits"),
             # The test split as float32, its decoded images, their squared errors.
             memory=lambda s: s.stored_mb(s.splits["test"]) + 4 * s.float_mb(s.splits["test"]),
         ),
-        MetricFamily(
+        Metric(
             "latents", "What the latent dimensions mean", ("mi_bins",),
             ("mig", "r2_x", "r2_y", "r2_size", "accuracy_shape"),
             # One-hot float32 matrices of every tuple: its binned latents (twice: the MI matrix is

@@ -1,4 +1,4 @@
-"""Projection onto the renderable set: the nearest render of each image (STUDY.md 3 and 3.2).
+"""Projection onto the renderable set: the nearest render of each image (docs/science.md, Metrics).
 
 The renderable set M is finite, so the nearest render is found by exhaustive search: squared
 Euclidean distances over pixels as |a|^2 - 2ab + |b|^2. project() takes one matrix product per chunk
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from shapestudy.data import FACTORS
-from shapestudy.pixels import to_unit
+from shapestudy.data.grid import FACTORS
+from shapestudy.data.pixels import to_unit
 from shapestudy.sizes import SEARCH_CHUNK
 
 

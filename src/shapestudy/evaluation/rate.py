@@ -1,4 +1,4 @@
-"""Information rate of a latent code (STUDY.md 3.3, eq. 11 of the report), in bits.
+"""Information rate of a latent code (docs/science.md, Metrics), in bits.
 
 Variances are over the rows (the test set), with ddof=0. Every rate is meaningful only beside the
 distortion it buys (an AE can inflate R by scaling its codes) and beside H(X) = log2 |M|, the most
@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from shapestudy.inference import decode, encode
-from shapestudy.pixels import to_unit
-from shapestudy.scores import row
+from shapestudy.data.pixels import to_unit
+from shapestudy.evaluation.scores import row
+from shapestudy.training.inference import decode, encode
 
 
 def information_rate(codes, sigma: float) -> float:

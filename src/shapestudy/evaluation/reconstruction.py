@@ -1,13 +1,13 @@
-"""Reconstruction quality on the test split (STUDY section 3), and the exact factor recovery of
+"""Reconstruction quality on the test split (docs/science.md, Metrics), and the exact factor recovery of
 reconstructions projected onto the renderable set."""
 
 import numpy as np
 
+from shapestudy.data.pixels import to_unit
 from shapestudy.evaluation.projection import factor_recovery, iou
-from shapestudy.inference import reconstruct
-from shapestudy.pixels import to_unit
-from shapestudy.scores import row
+from shapestudy.evaluation.scores import row
 from shapestudy.sizes import SCORE_CHUNK
+from shapestudy.training.inference import reconstruct
 
 EPS = 1e-7
 

@@ -40,7 +40,9 @@ def fit_mixture(codes, components: int, seed: int):
     """A Gaussian mixture of full covariances fitted to codes (n, d) by scikit-learn's EM, started
     from k-means++ seeds, on one thread: its small matrix products run 30x slower on a BLAS pool
     that shares cores with other jobs, and one thread sums in one order (the same fit anywhere)."""
-    from sklearn.mixture import GaussianMixture  # only the jobs that fit one pay for the import
+    from sklearn.mixture import (
+        GaussianMixture,  # only the jobs that fit one pay for the import
+    )
     from threadpoolctl import threadpool_limits
 
     codes = np.asarray(codes, dtype=np.float64)

@@ -1,0 +1,170 @@
+"""Sample quality on the known manifold (docs/science.md, Metrics) and the PRDC cross-check in pixel space,
+for the samples of every sampler of the registry (samplers.py)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from shapestudy.data.grid import FACTORS
+from shapestudy.evaluation import samplers
+from shapestudy.evaluation.projection import flatten, iou, project_translated, squared_distances
+from shapestudy.evaluation.scores import row
+from shapestudy.sizes import STORED_SAMPLES
+from shapestudy.training.inference import decode, encode
+
+
+class Nearest(NamedTuple):
+    """Each sample's nearest render of M (its index), the Euclidean distance to it, and whether
+    the sample is valid: IoU with that render at least the threshold, both thresholded."""
+
+    index: np.ndarray
+    distance: np.ndarray
+    valid: np.ndarray
+
+
+def nearest_renders(samples, renders, render_codes, iou_threshold: float = 0.9, pixel_threshold: float = 0.5,
+                    chunk: int = 4096) -> Nearest:
+    samples = flatten(samples)
+    index, distance = project_translated(samples, renders, render_codes, chunk=chunk)
+    # The chosen renders only, converted (renders may be a dataset's uint8 images, all of M).
+    valid = iou(samples, np.asarray(renders)[index], threshold=pixel_threshold) >= iou_threshold
+    return Nearest(index, distance, valid)
+
+
+def manifold_scores(
+    samples,
+    renders,
+    render_codes,
+    test_mask,
+    n_factor_values=None,
+    iou_threshold: float = 0.9,
+    pixel_threshold: float = 0.5,
+    chunk: int = 4096,
+) -> dict:
+    """Score N samples against the full renderable set M (`renders`, one row per tuple).
+
+    - validity: share of samples whose nearest render has IoU >= iou_threshold with the sample,
+      both thresholded at pixel_threshold;
+    - mean_distance: mean Euclidean pixel distance to the nearest render (all samples);
+    - coverage: share of M that is the nearest render of at least one valid sample, beside
+      coverage_true = 1 - (1 - 1/|M|)^N, what N draws from the data distribution would reach;
+    - tv_<factor>: total-variation distance between the histogram of the recovered factor over the
+      valid samples and the factor's marginal over M (the histogram of render_codes; uniform over
+      M is not uniform over size, x or y);
+    - novelty: share of valid samples whose tuple is in the test split (test_mask: bool per render).
+
+    With no valid sample, validity and coverage are 0 and every tv_<factor> and novelty is nan.
+    render_codes is (|M|, 4) in the order of data.FACTORS. n_factor_values, if given, is the number
+    of distinct values of each factor in M: a check that `renders` is the whole grid.
+    """
+    render_codes = np.asarray(render_codes)
+    if n_factor_values is not None:
+        found = [len(np.unique(column)) for column in render_codes.T]
+        if list(found) != list(n_factor_values):
+            raise ValueError(
+                f"render_codes hold {found} distinct values per factor, expected "
+                f"{list(n_factor_values)}: pass the full renderable set"
+            )
+    nearest = nearest_renders(samples, renders, render_codes, iou_threshold, pixel_threshold, chunk)
+    return summarise(nearest, render_codes, test_mask)
+
+
+def summarise(nearest: Nearest, render_codes, test_mask) -> dict:
+    """The manifold scores (manifold_scores) of samples from their nearest renders."""
+    render_codes, test_mask = np.asarray(render_codes), np.asarray(test_mask, dtype=bool)
+    n_renders = len(render_codes)
+    recovered = nearest.index[nearest.valid]
+    scores = {
+        "validity": float(nearest.valid.mean()),
+        "mean_distance": float(nearest.distance.mean()),
+        "coverage": len(np.unique(recovered)) / n_renders,
+        "coverage_true": float(-np.expm1(len(nearest.index) * np.log1p(-1 / n_renders))),
+        "n_valid": int(nearest.valid.sum()),
+    }
+    for column, name in enumerate(FACTORS):
+        values, inverse = np.unique(render_codes[:, column], return_inverse=True)
+        true = np.bincount(inverse, minlength=len(values)) / n_renders
+        if len(recovered):
+            found = np.bincount(inverse[recovered], minlength=len(values)) / len(recovered)
+            scores[f"tv_{name}"] = float(0.5 * np.abs(found - true).sum())
+        else:
+            scores[f"tv_{name}"] = float("nan")
+    scores["novelty"] = float(test_mask[recovered].mean()) if len(recovered) else float("nan")
+    return scores
+
+
+def _kth_neighbour_radii(x: np.ndarray, k: int, chunk: int) -> np.ndarray:
+    """Squared distance from each row of x to its k-th nearest other row."""
+    radii = np.empty(len(x), dtype=np.float32)
+    for start in range(0, len(x), chunk):
+        distances = squared_distances(x[start : start + chunk], x)
+        # Position 0 of a sorted row is the row itself (distance 0); position k, the k-th neighbour.
+        radii[start : start + chunk] = np.partition(distances, k, axis=1)[:, k]
+    return radii
+
+
+def prdc(real, fake, k: int = 5, chunk: int = 4096) -> dict:
+    """Precision, recall, density and coverage (Naeem et al. 2020) in pixel space.
+
+    Each point's neighbourhood is the closed ball reaching its k-th nearest neighbour in its own
+    set (closed, as in Kynkaenniemi et al. 2019: with binary pixels many distances tie, and a ball
+    must hold its k neighbours). precision: share of fakes inside some real ball; recall: share of
+    reals inside some fake ball; density: mean number of real balls holding a fake, over k;
+    coverage: share of reals whose ball holds some fake.
+    """
+    real, fake = flatten(real), flatten(fake)
+    if min(len(real), len(fake)) <= k:
+        raise ValueError(f"prdc with k={k} needs more than {k} real and fake images")
+    real_radii = _kth_neighbour_radii(real, k, chunk)
+    fake_radii = _kth_neighbour_radii(fake, k, chunk)
+    real_balls_hit = np.zeros(len(fake), dtype=np.int64)
+    real_recalled = np.zeros(len(real), dtype=bool)
+    real_nearest_fake = np.full(len(real), np.inf, dtype=np.float32)
+    for start in range(0, len(fake), chunk):
+        distances = squared_distances(fake[start : start + chunk], real)
+        real_balls_hit[start : start + chunk] = (distances <= real_radii).sum(axis=1)
+        real_recalled |= (distances <= fake_radii[start : start + chunk, None]).any(axis=0)
+        np.minimum(real_nearest_fake, distances.min(axis=0), out=real_nearest_fake)
+    return {
+        "precision": float((real_balls_hit > 0).mean()),
+        "recall": float(real_recalled.mean()),
+        "density": float(real_balls_hit.mean() / k),
+        "coverage": float((real_nearest_fake <= real_radii).mean()),
+    }
+
+
+def score(dataset, trained, settings: dict) -> dict:
+    """Rows of manifold scores and the PRDC cross-check, one per sampler; and, as arrays, the first
+    STORED_SAMPLES decoded samples of each sampler and whether each is valid."""
+    model, params, config = trained.model, trained.params, trained.config
+    test_images = dataset.subset("test").images
+    test_mask = dataset.factors["split"].to_numpy() == "test"
+    latents = samplers.draw_latents(
+        settings["samples"], config.latent_dim, settings["seed"],
+        lambda: encode(model, params, dataset.subset("train").images)[0], settings["mixture_components"],
+    )
+    rows, arrays = [], {}
+    for sampler, z in latents.items():
+        samples = decode(model, params, z, config.reconstruction)
+        nearest = nearest_renders(samples, dataset.images, dataset.factor_codes(),
+                                  settings["validity_iou"], settings["pixel_threshold"])
+        scores = summarise(nearest, dataset.factor_codes(), test_mask)
+        # The first samples as scored, for the samples figure and for checking the Python API.
+        arrays[f"{sampler}/samples"] = samples[:STORED_SAMPLES]
+        arrays[f"{sampler}/valid"] = nearest.valid[:STORED_SAMPLES]
+        # The pixel-space cross-check against the test images, with as many samples as test images
+        # (the first ones): PRDC compares sets of equal size (Naeem et al. 2020), and recall and
+        # coverage grow with the number of samples. Its coverage is not the manifold coverage.
+        fake = samples[: len(test_images)]
+        cross_check = prdc(test_images, fake, k=settings["prdc_k"])
+        scores.update({f"pixel_{name}": value for name, value in cross_check.items()})
+        used = {
+            "n_samples": len(samples), "n_renders": len(dataset.images),
+            "iou_threshold": settings["validity_iou"], "pixel_threshold": settings["pixel_threshold"],
+            "pixel_k": settings["prdc_k"], "pixel_n_real": len(test_images), "pixel_n_fake": len(fake),
+            "sampler": sampler, "seed": settings["seed"],
+        }
+        rows.append(row(used, scores))
+    return {"rows": rows, "arrays": arrays}

@@ -1,0 +1,135 @@
+"""The tables aggregated from score files over seeds: mean, standard deviation and n of every
+score, per configuration and settings (score files: scores.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shapestudy.evaluation import scores
+from shapestudy.files import write_atomic
+from shapestudy.reporting import formats
+from shapestudy.training import families
+
+SEED_FREE_KEYS = ("model", "arch", "reconstruction", "latent_dim", *families.HYPERPARAMETERS)
+# A score column of every table: 1 for a run whose training converged (stopped on a plateau), 0
+# for one stopped at the cap while still improving; its mean is the share of converged seeds.
+CONVERGED = "converged"
+NOT_CONVERGED_MARK = "†"
+NOT_CONVERGED_NOTE = (f"{NOT_CONVERGED_MARK}: not every seed converged (training stopped at "
+                      "training.max_epochs while the validation loss still improved)")
+
+
+def split_by_kind(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of deterministic (AE-like) and of variational models."""
+    variational = np.array(families.is_variational(table["model"]), dtype=bool)
+    return table[~variational], table[variational]
+
+
+def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:
+    """One row per run and settings: configuration, settings and scores (with `converged`, from
+    how the run's training ended); and the score columns."""
+    records, score_columns = [], {}
+    for path in paths:
+        for section in scores.read(path)["runs"]:
+            converged = section.get("training", {}).get(CONVERGED)
+            outcome = {} if converged is None else {CONVERGED: float(converged)}
+            # A list-valued setting (training.hidden) as a tuple: rows are grouped by every setting.
+            config = {k: tuple(v) if isinstance(v, list) else v for k, v in section["config"].items()}
+            for row in section["rows"]:
+                records.append({"run": section["run"], **config, **row["settings"], **row["scores"], **outcome})
+                score_columns.update(dict.fromkeys([*row["scores"], *outcome]))
+    return pd.DataFrame(records), list(score_columns)
+
+
+def aggregate(frame: pd.DataFrame, score_columns: list[str]) -> pd.DataFrame:
+    """Mean, sd and n of every score over seeds, per configuration and settings."""
+    keys = [c for c in frame.columns if c not in (*score_columns, "run", "seed")]
+    keys = [k for k in SEED_FREE_KEYS if k in keys] + [k for k in keys if k not in SEED_FREE_KEYS]
+    keyed = frame.fillna({k: "" for k in keys})
+    grouped = keyed.groupby(keys, sort=True, dropna=False)
+    table = grouped[score_columns].agg(["mean", "std"])
+    table.columns = [f"{score}_{stat}".replace("_std", "_sd") for score, stat in table.columns]
+    table.insert(0, "n", grouped.size())
+    return table.reset_index()
+
+
+def _varying_keys(table: pd.DataFrame, score_columns: list[str]) -> tuple[list[str], dict]:
+    keys = [c for c in table.columns if c != "n" and not any(c.startswith(f"{s}_") for s in score_columns)]
+    varying = [k for k in keys if k in SEED_FREE_KEYS or table[k].nunique() > 1]
+    constant = {k: table[k].iloc[0] for k in keys if k not in varying}
+    return varying, constant
+
+
+def _mean_sd(table: pd.DataFrame, score: str, digits: int) -> pd.Series:
+    mean, sd = table[f"{score}_mean"], table[f"{score}_sd"]
+    text = mean.map(lambda v: f"{v:.{digits}g}")
+    return text.where(sd.isna(), text + " ± " + sd.map(lambda v: f"{v:.2g}"))
+
+
+def not_converged(table: pd.DataFrame) -> pd.Series:
+    """Rows (configurations) with a seed whose training did not converge."""
+    if f"{CONVERGED}_mean" not in table:
+        return pd.Series(False, index=table.index)
+    return table[f"{CONVERGED}_mean"] < 1
+
+
+def presentable(table: pd.DataFrame, score_columns: list[str], digits: int = 4):
+    """The table as strings: varying keys, n, and 'mean ± sd' per score; and the constant keys.
+    A hyper-parameter's cell is blank in the rows of a family that does not have it; the model of
+    a configuration with a seed that did not converge is marked (NOT_CONVERGED_MARK)."""
+    varying, constant = _varying_keys(table, score_columns)
+    shown = table[varying].copy()
+    for name in families.HYPERPARAMETERS:
+        if name in shown and "model" in shown:
+            shown[name] = shown[name].where(families.uses(shown["model"], name), "")
+    if "model" in shown:
+        shown["model"] = shown["model"].where(~not_converged(table), shown["model"] + NOT_CONVERGED_MARK)
+    shown["n"] = table["n"]
+    for score in score_columns:
+        if score != CONVERGED:
+            shown[score] = _mean_sd(table, score, digits)
+    return shown.astype(str), constant
+
+
+def footnote(table: pd.DataFrame) -> str:
+    """The note under a table that has configurations marked as not converged ('' if none)."""
+    return f" {NOT_CONVERGED_NOTE}." if not_converged(table).any() else ""
+
+
+def _settings_line(constant: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in constant.items())
+
+
+def _note(table: pd.DataFrame, constant: dict) -> str:
+    return f"Mean ± sd over seeds (n runs). Settings: {_settings_line(constant)}.{footnote(table)}"
+
+
+def to_markdown(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
+    shown, constant = presentable(table, score_columns)
+    body = formats.markdown_table(shown.columns, shown.itertuples(index=False))
+    return "\n".join([f"### {title}", "", *body, "", _note(table, constant), ""])
+
+
+def to_html(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
+    """The table as a web page: the HTML report shows it (rule table)."""
+    shown, constant = presentable(table, score_columns)
+    body = formats.html_table(shown.columns, shown.itertuples(index=False), caption=title, note=_note(table, constant))
+    return formats.html_page(title, body)
+
+
+def to_latex(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
+    shown, constant = presentable(table, score_columns)
+    note = f"\\footnotesize{{Mean $\\pm$ sd over seeds. {formats.latex_escape(_settings_line(constant) + '.' + footnote(table))}}}"
+    return "\n".join(formats.latex_table(shown.columns, shown.itertuples(index=False), title, note=note))
+
+
+def write_tables(score_paths, outputs: dict[str, str], title: str) -> pd.DataFrame:
+    """Aggregate score files into CSV, Markdown, LaTeX and HTML at the paths given by `outputs`."""
+    frame, score_columns = read_scores(score_paths)
+    table = aggregate(frame, score_columns)
+    write_atomic(outputs["csv"], table.to_csv(index=False, float_format="%.6g").encode())
+    write_atomic(outputs["md"], to_markdown(table, score_columns, title).encode())
+    write_atomic(outputs["tex"], to_latex(table, score_columns, title).encode())
+    write_atomic(outputs["html"], to_html(table, score_columns, title).encode())
+    return table

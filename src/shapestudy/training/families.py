@@ -1,0 +1,104 @@
+"""The model registry: one entry per model family, saying everything the rest of the study needs
+to know about it. Config, point ids, training, tables, figures, the Experiments section and the
+schema's sweep read it; nothing else tests a model's name.
+
+A family's identity is its name, the architecture, the latent size, the seed and the
+hyper-parameters it lists (beta for the VAE). A hyper-parameter a family does not list takes its
+neutral value in the run's configuration (beta = 0 for the AE: no KL term) and stays out of its
+point id, label and table cells.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Hyperparameter:
+    name: str
+    suffix: str  # in point ids: vae-mlp-z4-b1
+    symbol: str  # in labels: VAE z=4, β=1
+    neutral: float  # its value in a family that does not use it
+    schema: dict  # JSON schema of one value in the sweep's list
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelFamily:
+    name: str
+    label: str
+    variational: bool  # encoder gives q(z|x) = N(mu, diag sigma^2) and the loss has a KL term
+    colour: str  # its colour in figures; variants of several hyper-parameter values get shades of
+    shades: str  # this matplotlib colour map
+    hyperparameters: tuple[str, ...] = ()
+
+
+HYPERPARAMETERS = {
+    "beta": Hyperparameter("beta", "b", "β", 0.0, {"type": "number", "minimum": 0}),
+}
+
+FAMILIES = {
+    family.name: family
+    for family in (
+        ModelFamily("ae", "AE", variational=False, colour="#1b6ca8", shades="Blues"),
+        ModelFamily("vae", "VAE", variational=True, colour="#d1495b", shades="Reds", hyperparameters=("beta",)),
+    )
+}
+
+
+def family(name: str) -> ModelFamily:
+    if name not in FAMILIES:
+        raise ValueError(f"unknown model {name!r}: expected one of {list(FAMILIES)}")
+    return FAMILIES[name]
+
+
+def _own_hyperparameters(run) -> list[Hyperparameter]:
+    return [HYPERPARAMETERS[name] for name in family(run["model"]).hyperparameters]
+
+
+def point_id(run) -> str:
+    """The name of a point of the sweep: a configuration without its seed, e.g. vae-mlp-bce-z4-b1."""
+    suffixes = "".join(f"-{h.suffix}{run[h.name]:g}" for h in _own_hyperparameters(run))
+    return f"{run['model']}-{run['arch']}-{run['reconstruction']}-z{run['latent_dim']}{suffixes}"
+
+
+def run_id(run) -> str:
+    """The name of a run: its point and its seed, e.g. vae-mlp-bce-z4-b1-s0. It names the run's
+    folder (results/models/{run}/) and the run in every log line and error message."""
+    return f"{point_id(run)}-s{run['seed']}"
+
+
+def variant(run) -> str:
+    """The family, its hyper-parameters and the likelihood without the latent size: 'AE bce' or
+    'VAE β=4 mse'."""
+    values = "".join(f" {h.symbol}={run[h.name]:g}" for h in _own_hyperparameters(run))
+    return f"{family(run['model']).label}{values} {run['reconstruction']}"
+
+
+def label(run) -> str:
+    """'AE z=4 bce' or 'VAE z=4, β=1 mse' for a row of a table or a run's configuration."""
+    values = "".join(f", {h.symbol}={run[h.name]:g}" for h in _own_hyperparameters(run))
+    return f"{family(run['model']).label} z={run['latent_dim']}{values} {run['reconstruction']}"
+
+
+def is_variational(models) -> list[bool]:
+    """For each model name, whether its family is variational (a mask for a table's rows)."""
+    return [family(name).variational for name in models]
+
+
+def uses(models, hyperparameter: str) -> list[bool]:
+    """For each model name, whether its family has the hyper-parameter (a mask for a table's rows)."""
+    return [hyperparameter in family(name).hyperparameters for name in models]
+
+
+def sweep_axes(name: str) -> dict:
+    """The JSON schema of one family's lists under `sweep` (config.schema.yaml's $defs by name)."""
+    axes = {
+        "arch": {"$ref": "#/$defs/arch_list"},
+        "reconstruction": {"$ref": "#/$defs/reconstructions"},
+        "latent_dim": {"$ref": "#/$defs/latent_dims"},
+    }
+    for hyperparameter in family(name).hyperparameters:
+        items = HYPERPARAMETERS[hyperparameter].schema
+        axes[hyperparameter] = {"type": "array", "minItems": 1, "uniqueItems": True, "items": items}
+    axes["seed"] = {"$ref": "#/$defs/seeds"}
+    return {"type": "object", "additionalProperties": False, "required": list(axes), "properties": axes}

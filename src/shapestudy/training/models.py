@@ -1,0 +1,146 @@
+"""Flax modules: encoders that return (mean, logvar), decoders that return pixel outputs.
+
+The decoder's output is linear: squared error reads it as the image itself, cross-entropy reads
+it as logits (see losses.py). A sigmoid output trained with squared error can collapse to the
+mean image (docs/science.md, Choices the study makes).
+"""
+
+import math
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+from flax import linen as nn
+
+from shapestudy.training import families
+
+
+class MLPEncoder(nn.Module):
+    """Returns (mean, logvar); an AE's encoder has no logvar head and returns (z, None)."""
+
+    latents: int
+    variational: bool
+    hidden: Sequence[int]
+
+    @nn.compact
+    def __call__(self, x):
+        x = x.reshape((x.shape[0], -1))
+        for width in self.hidden:
+            x = nn.relu(nn.Dense(width)(x))
+        mean = nn.Dense(self.latents, name="mean")(x)
+        if not self.variational:
+            return mean, None
+        return mean, nn.Dense(self.latents, name="logvar")(x)
+
+
+class MLPDecoder(nn.Module):
+    """Mirror of MLPEncoder: its hidden widths in reverse order."""
+
+    image_shape: Sequence[int]
+    hidden: Sequence[int]
+
+    @nn.compact
+    def __call__(self, z):
+        for width in reversed(self.hidden):
+            z = nn.relu(nn.Dense(width)(z))
+        pixels = nn.Dense(math.prod(self.image_shape))(z)
+        return pixels.reshape((z.shape[0], *self.image_shape))
+
+
+class ConvEncoder(nn.Module):
+    """Two 4x4 stride-2 convolutions (32, 64 channels) and a dense layer; returns (mean, logvar)
+    like MLPEncoder. 'SAME' padding: an HxW canvas becomes ceil(H/4) x ceil(W/4)."""
+
+    latents: int
+    variational: bool
+    hidden: Sequence[int] = ()  # the MLP's widths; the conv encoder's dense layer is fixed
+    channels: Sequence[int] = (32, 64)
+    dense: int = 256
+
+    @nn.compact
+    def __call__(self, x):
+        x = x[..., None]
+        for width in self.channels:
+            x = nn.relu(nn.Conv(width, (4, 4), strides=(2, 2), padding="SAME")(x))
+        x = nn.relu(nn.Dense(self.dense)(x.reshape((x.shape[0], -1))))
+        mean = nn.Dense(self.latents, name="mean")(x)
+        if not self.variational:
+            return mean, None
+        return mean, nn.Dense(self.latents, name="logvar")(x)
+
+
+def depth_to_space(x, factor: int = 2):
+    """(n, h, w, c * factor^2) -> (n, h * factor, w * factor, c), as torch.nn.PixelShuffle."""
+    n, h, w, c = x.shape
+    c //= factor * factor
+    x = x.reshape((n, h, w, c, factor, factor)).transpose((0, 1, 4, 2, 5, 3))
+    return x.reshape((n, h * factor, w * factor, c))
+
+
+class ConvDecoder(nn.Module):
+    """Mirror of ConvEncoder: dense layers to a ceil(H/4) x ceil(W/4) x 64 grid, then two 2x
+    sub-pixel upsamplings (a 2x2 convolution to 4x the channels, then depth-to-space), cropped to
+    the canvas. Each upsampling has the MACs of a 4x4 stride-2 transposed convolution, whose
+    gradient is about 9x slower on XLA CPU (benchmarks/RESULTS.md)."""
+
+    image_shape: Sequence[int]
+    hidden: Sequence[int] = ()  # as ConvEncoder
+    channels: Sequence[int] = (64, 32)
+    dense: int = 256
+
+    @nn.compact
+    def __call__(self, z):
+        height, width = self.image_shape
+        low = (-(-height // 4), -(-width // 4))
+        z = nn.relu(nn.Dense(self.dense)(z))
+        z = nn.relu(nn.Dense(low[0] * low[1] * self.channels[0])(z))
+        x = z.reshape((z.shape[0], *low, self.channels[0]))
+        x = nn.relu(depth_to_space(nn.Conv(4 * self.channels[1], (2, 2), padding="SAME")(x)))
+        x = depth_to_space(nn.Conv(4, (2, 2), padding="SAME")(x))
+        return x[:, :height, :width, 0]
+
+
+ARCHITECTURES = {"mlp": (MLPEncoder, MLPDecoder), "conv": (ConvEncoder, ConvDecoder)}
+
+
+def reparameterize(rng, mean, logvar):
+    """z = mean + sigma * eps with eps ~ N(0, I) (report eq. 10)."""
+    eps = jax.random.normal(rng, logvar.shape)
+    return mean + jnp.exp(0.5 * logvar) * eps
+
+
+class AutoEncoder(nn.Module):
+    """An AE (deterministic code z = mean) or a VAE (z sampled from q(z|x))."""
+
+    latents: int
+    image_shape: Sequence[int]
+    variational: bool
+    arch: str = "mlp"
+    hidden: Sequence[int] = ()  # MLPEncoder.hidden
+
+    def setup(self):
+        encoder, decoder = ARCHITECTURES[self.arch]
+        self.encoder = encoder(self.latents, self.variational, tuple(self.hidden))
+        self.decoder = decoder(self.image_shape, tuple(self.hidden))
+
+    def __call__(self, x, z_rng):
+        mean, logvar = self.encode(x)
+        z = reparameterize(z_rng, mean, logvar) if self.variational else mean
+        return self.decoder(z), mean, logvar
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+
+def make_model(model: str, arch: str, latent_dim: int, image_shape, hidden: Sequence[int] = ()) -> AutoEncoder:
+    """The network of a model family of the registry (shapestudy.training.families); `hidden`: the MLP
+    encoder's hidden widths (training.hidden), mirrored by its decoder."""
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"unknown arch {arch!r}: expected one of {sorted(ARCHITECTURES)}")
+    if arch == "mlp" and not hidden:
+        raise ValueError("the mlp architecture needs its hidden widths (training.hidden), e.g. (256, 128)")
+    variational = families.family(model).variational
+    return AutoEncoder(latent_dim, tuple(image_shape), variational=variational, arch=arch, hidden=tuple(hidden))

@@ -1,0 +1,302 @@
+"""Training: the loss, one jitted epoch, and the epoch loop (Flax examples/vae layout)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pandas as pd
+from flax.training import train_state
+
+from shapestudy.data import pixels
+from shapestudy.training import families, stopping
+from shapestudy.training.losses import kl_divergence, reconstruction_error
+from shapestudy.training.models import make_model
+
+# The fields that name a run (families.run_id); TrainConfig.describe lists the others.
+RUN_FIELDS = ("model", "arch", "reconstruction", "latent_dim", "seed", *families.HYPERPARAMETERS)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines one trained model."""
+
+    model: str
+    arch: str
+    latent_dim: int
+    seed: int
+    beta: float = 0.0
+    reconstruction: str = "mse"
+    max_epochs: int = 30  # the cap; training stops earlier on a plateau (stopping.py)
+    patience: int = 10
+    tolerance: float = 1e-3
+    batch_size: int = 128
+    learning_rate: float = 1e-3  # the peak of the schedule
+    schedule: str = "constant"  # or "warmup_cosine" (learning_rate_schedule)
+    warmup_epochs: int = 0
+    hidden: tuple[int, ...] = (256, 128)  # the MLP encoder's hidden widths; its decoder mirrors them
+
+    def __post_init__(self):
+        # A run record or a config gives a list; a tuple keeps the config hashable (compile caches).
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+
+    @property
+    def name(self) -> str:
+        """The run's name (families.run_id), e.g. vae-mlp-bce-z4-b1-s0."""
+        return families.run_id(dataclasses.asdict(self))
+
+    def describe(self) -> str:
+        """The run's name and every setting of its training, for error messages."""
+        settings = ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(self).items() if k not in RUN_FIELDS)
+        return f"{self.name} ({settings})"
+
+    @property
+    def variational(self) -> bool:
+        return families.family(self.model).variational
+
+
+class DivergenceError(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+class EmptyEpochError(ValueError):
+    """An epoch would have no batch: the train split is smaller than a batch (config validation
+    refuses such a config; this says so to a direct caller, instead of a NaN mean of no steps that
+    would read as a divergence)."""
+
+
+SCHEDULES = ("constant", "warmup_cosine")
+FINAL_FRACTION = 0.01  # a cosine schedule ends at this fraction of its peak
+
+
+def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int):
+    """Adam's step size by step: constant, or a linear warmup over `warmup_epochs` to the peak
+    `learning_rate`, then a cosine decay to FINAL_FRACTION of it at `max_epochs`."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    if config.schedule == "warmup_cosine":
+        return optax.warmup_cosine_decay_schedule(
+            init_value=0.0,
+            peak_value=config.learning_rate,
+            warmup_steps=config.warmup_epochs * steps_per_epoch,
+            decay_steps=max(config.max_epochs * steps_per_epoch, 1),
+            end_value=config.learning_rate * FINAL_FRACTION,
+        )
+    raise ValueError(f"unknown training.schedule {config.schedule!r}: expected one of {list(SCHEDULES)}")
+
+
+@functools.lru_cache(maxsize=16)
+def _model_and_optimizer(config: TrainConfig, image_shape: tuple, steps_per_epoch: int):
+    """One model, optimizer and jitted init per configuration without its seed. The seeds of a
+    point, trained in one process, then share them, and so share the compiled programs too: a
+    jitted function's cache key holds the state's model and optimizer, compared by identity."""
+    model = make_model(config.model, config.arch, config.latent_dim, image_shape, config.hidden)
+    # Jitted: the same parameters, bit for bit, as eager init, in one compilation instead of one
+    # per operation (seconds of every training job's start-up).
+    return model, optax.adam(learning_rate_schedule(config, steps_per_epoch)), jax.jit(model.init)
+
+
+def create_state(config: TrainConfig, image_shape, n_train: int = 0) -> train_state.TrainState:
+    """A fresh state; `n_train` (the training images) sets a decaying schedule's steps per epoch."""
+    model, optimizer, init = _model_and_optimizer(
+        dataclasses.replace(config, seed=0), tuple(image_shape), n_train // config.batch_size
+    )
+    init_rng, noise_rng = jax.random.split(jax.random.PRNGKey(config.seed))
+    dummy = jnp.zeros((1, *image_shape), jnp.float32)
+    params = init(init_rng, dummy, noise_rng)["params"]
+    return train_state.TrainState.create(apply_fn=model.apply, params=params, tx=optimizer)
+
+
+def loss_terms(params, apply_fn, images, z_rng, config: TrainConfig):
+    """(loss, (reconstruction, kl)) averaged over the batch: reconstruction + beta * KL."""
+    output, mean, logvar = apply_fn({"params": params}, images, z_rng)
+    reconstruction = jnp.mean(reconstruction_error(output, images, config.reconstruction))
+    if config.variational:
+        kl = jnp.mean(kl_divergence(mean, logvar))
+    else:
+        kl = jnp.zeros(())
+    return reconstruction + config.beta * kl, (reconstruction, kl)
+
+
+def epoch_batches(rng, n_images: int, batch_size: int) -> jnp.ndarray:
+    """Indices of one epoch's full batches, shaped (steps, batch_size), in a random order."""
+    steps = n_images // batch_size
+    return jax.random.permutation(rng, n_images)[: steps * batch_size].reshape(steps, batch_size)
+
+
+# Architectures whose gradient is fast inside lax.scan on XLA CPU. A convolution's gradient inside
+# scan (or any XLA loop) is 7-25x slower (JAX issue 12868; benchmarks/RESULTS.md), so the
+# other architectures run an epoch as a Python loop of jitted steps.
+SCAN_ARCHITECTURES = ("mlp",)
+# In the loop of jitted steps, a batch larger than this is split into passes of at most this many
+# images, each with its own noise key, whose gradients are averaged by size: the batch's gradient,
+# with the activations kept in cache (conv training at batch 512 about 25% faster on this CPU).
+STEP_CHUNK = 128
+
+
+def unit(images):
+    """A batch as float32 in [0, 1]: uint8 pixels through pixels.LEVELS (a gather, so exactly the
+    values of pixels.to_unit), other images as they are. The training images stay uint8 on the
+    device, a quarter of their float32 memory."""
+    if images.dtype == jnp.uint8:
+        return jnp.asarray(pixels.LEVELS)[images]
+    return images
+
+
+def make_train_epoch(config: TrainConfig) -> Callable:
+    """A function (state, images, rng) -> (state, mean metrics [loss, rec, kl]) over one epoch.
+
+    The MLP runs the whole epoch as one jitted lax.scan; other architectures run one jitted call
+    per step, in passes of at most `STEP_CHUNK` images. Both draw the same batches from `rng`, and
+    the same noise up to a batch of `STEP_CHUNK`."""
+    grad_fn = jax.value_and_grad(loss_terms, has_aux=True)
+
+    def train_step(state, images, index, rng, chunk=None):
+        passes = 1 if chunk is None else -(-index.shape[0] // chunk)
+        if passes == 1:
+            (loss, (rec, kl)), grads = grad_fn(state.params, state.apply_fn, unit(images[index]), rng, config)
+            return state.apply_gradients(grads=grads), jnp.stack([loss, rec, kl])
+        metrics, grads = 0.0, None
+        for p, part in enumerate(jnp.array_split(index, passes)):
+            part_rng = jax.random.fold_in(rng, p)
+            (loss, (rec, kl)), g = grad_fn(state.params, state.apply_fn, unit(images[part]), part_rng, config)
+            weight = part.shape[0] / index.shape[0]
+            g = jax.tree.map(lambda t: weight * t, g)
+            grads = g if grads is None else jax.tree.map(jnp.add, grads, g)
+            metrics = metrics + weight * jnp.stack([loss, rec, kl])
+        return state.apply_gradients(grads=grads), metrics
+
+    def epoch_plan(rng, n_images):
+        order_rng, noise_rng = jax.random.split(rng)
+        batches = epoch_batches(order_rng, n_images, config.batch_size)
+        return batches, jax.random.split(noise_rng, batches.shape[0])
+
+    if config.arch in SCAN_ARCHITECTURES:
+
+        @jax.jit
+        def train_epoch(state, images, rng):
+            batches, step_rngs = epoch_plan(rng, images.shape[0])
+            state, metrics = jax.lax.scan(
+                lambda s, b: train_step(s, images, *b), state, (batches, step_rngs)
+            )
+            return state, metrics.mean(axis=0)
+
+        return train_epoch
+
+    plan = jax.jit(epoch_plan, static_argnums=1)
+    # The step index is a traced argument: one compilation serves every step.
+    step = jax.jit(
+        lambda state, images, batches, rngs, i: train_step(state, images, batches[i], rngs[i], STEP_CHUNK)
+    )
+
+    def train_epoch(state, images, rng):
+        batches, step_rngs = plan(rng, images.shape[0])
+        metrics = []
+        for i in range(batches.shape[0]):
+            state, step_metrics = step(state, images, batches, step_rngs, i)
+            metrics.append(step_metrics)
+        return state, jnp.stack(metrics).mean(axis=0)
+
+    return train_epoch
+
+
+def make_evaluate(config: TrainConfig) -> Callable:
+    """A jitted function (params, images, rng) -> [loss, reconstruction, kl] on a whole set."""
+
+    @jax.jit
+    def evaluate(state, images, rng):
+        loss, (rec, kl) = loss_terms(state.params, state.apply_fn, images, rng, config)
+        return jnp.stack([loss, rec, kl])
+
+    return evaluate
+
+
+@functools.lru_cache(maxsize=16)
+def _epoch_functions(config: TrainConfig) -> tuple[Callable, Callable]:
+    """make_train_epoch and make_evaluate, once per configuration without its seed (the seed
+    enters only through the state and the keys), so the seeds of a point reuse their compilation."""
+    return make_train_epoch(config), make_evaluate(config)
+
+
+def verdict(config: TrainConfig, history: list[dict]) -> stopping.Verdict:
+    losses = [row["validation_loss"] for row in history]
+    return stopping.assess(losses, config.patience, config.tolerance, config.max_epochs)
+
+
+def train(
+    config: TrainConfig,
+    train_images: np.ndarray,
+    validation_images: np.ndarray,
+    log: Callable[[str], None] = print,
+    checkpoint=None,
+) -> tuple[train_state.TrainState, pd.DataFrame, stopping.Verdict]:
+    """Train until the stopping rule says so; returns the state with the parameters of the best
+    validation epoch, the per-epoch history and the stopping rule's verdict.
+
+    With a checkpoint.Checkpoint, start from the state it holds (if it is this job's) and save the
+    state every `checkpoint.every` epochs and at the last. Epoch e draws its keys from
+    fold_in(seed, e) alone and the stopping rule reads the history alone, so a resumed run ends
+    with the same parameters, bit for bit, as an uninterrupted one.
+    Raises DivergenceError, naming the configuration and the epoch, when the loss is not finite,
+    and EmptyEpochError when an epoch would have no batch.
+    """
+    if len(train_images) < config.batch_size:
+        raise EmptyEpochError(
+            f"an epoch has no batch: {len(train_images)} training images, fewer than training.batch_size "
+            f"{config.batch_size} (an epoch trains on full batches only), in {config.describe()}"
+        )
+    state = create_state(config, train_images.shape[1:], len(train_images))
+    train_epoch, evaluate = _epoch_functions(dataclasses.replace(config, seed=0))
+    # The validation split is scored in one piece each epoch, so it is converted once.
+    train_images, validation_images = jnp.asarray(train_images), jnp.asarray(pixels.to_unit(validation_images))
+    root = jax.random.PRNGKey(config.seed)
+    history, best = [], state.params
+    if checkpoint is not None:
+        state, best, history = checkpoint.restore(state)
+    decided = verdict(config, history)
+    epoch = len(history)
+    while not decided.stop:
+        epoch += 1
+        start = time.perf_counter()
+        epoch_rng, validation_rng = jax.random.split(jax.random.fold_in(root, epoch))
+        state, train_metrics = train_epoch(state, train_images, epoch_rng)
+        validation_metrics = evaluate(state, validation_images, validation_rng)
+        train_metrics, validation_metrics = np.asarray(train_metrics), np.asarray(validation_metrics)
+        seconds = time.perf_counter() - start
+        # The validation loss too: the last step of an epoch can break the parameters unseen.
+        if not (np.all(np.isfinite(train_metrics)) and np.all(np.isfinite(validation_metrics))):
+            raise DivergenceError(
+                f"training diverged at epoch {epoch} (train loss {train_metrics[0]}, validation loss "
+                f"{validation_metrics[0]}) of {config.describe()}; try a lower training.learning_rate"
+            )
+        history.append(
+            {
+                "epoch": epoch,
+                "train_loss": train_metrics[0],
+                "train_reconstruction": train_metrics[1],
+                "train_kl": train_metrics[2],
+                "validation_loss": validation_metrics[0],
+                "validation_reconstruction": validation_metrics[1],
+                "validation_kl": validation_metrics[2],
+                "seconds": seconds,
+            }
+        )
+        decided = verdict(config, history)
+        if decided.best_epoch == epoch:
+            best = state.params
+        log(
+            f"epoch {epoch}/{config.max_epochs} train loss {train_metrics[0]:.3f} "
+            f"(rec {train_metrics[1]:.3f}, kl {train_metrics[2]:.3f}) "
+            f"validation loss {validation_metrics[0]:.3f} in {seconds:.2f} s"
+            + (f"; stop ({decided.stop_reason}), best epoch {decided.best_epoch}" if decided.stop else "")
+        )
+        if checkpoint is not None and checkpoint.due(epoch, last=decided.stop):
+            checkpoint.save(state, best, epoch, history)
+    return state.replace(params=best), pd.DataFrame(history), decided
+

@@ -1,0 +1,92 @@
+"""The conv architecture: output shapes on several canvases, and it trains on real shapes."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from shapestudy.data import dataset
+from shapestudy.data.grid import FactorGrid
+from shapestudy.training import train
+from shapestudy.training.models import depth_to_space, make_model
+
+FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
+
+
+@pytest.mark.parametrize("canvas", [28, 16, 12, 10])
+@pytest.mark.parametrize("model", ["ae", "vae"])
+def test_conv_output_shapes(canvas, model):
+    net = make_model(model, "conv", latent_dim=3, image_shape=(canvas, canvas))
+    images = jnp.zeros((5, canvas, canvas))
+    params = net.init(jax.random.PRNGKey(0), images, jax.random.PRNGKey(1))["params"]
+    output, mean, logvar = net.apply({"params": params}, images, jax.random.PRNGKey(2))
+    assert output.shape == (5, canvas, canvas)
+    assert mean.shape == (5, 3)
+    assert (logvar is None) == (model == "ae")
+    if logvar is not None:
+        assert logvar.shape == (5, 3)
+    assert net.apply({"params": params}, mean, method=net.decode).shape == (5, canvas, canvas)
+
+
+def test_depth_to_space_is_pixel_shuffle():
+    x = np.arange(2 * 3 * 4 * 8, dtype=np.float32).reshape(2, 3, 4, 8)  # 2 channels after
+    y = np.asarray(depth_to_space(jnp.asarray(x)))
+    assert y.shape == (2, 6, 8, 2)
+    # torch.nn.PixelShuffle: out[h*2 + i, w*2 + j, c] = in[h, w, c*4 + i*2 + j]
+    for i in range(2):
+        for j in range(2):
+            for c in range(2):
+                np.testing.assert_array_equal(y[:, i::2, j::2, c], x[..., c * 4 + i * 2 + j])
+
+
+@pytest.fixture(scope="module")
+def splits(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "shapes.parquet"
+    dataset.write_parquet(dataset.generate(FactorGrid(canvas=12, size_min=4, size_max=7), FRACTIONS, 0), path)
+    return dataset.load(path, "train").images, dataset.load(path, "validation").images
+
+
+@pytest.mark.parametrize("model, beta", [("ae", 0.0), ("vae", 1.0)])
+def test_conv_training_lowers_the_loss(splits, model, beta):
+    config = train.TrainConfig(model, "conv", latent_dim=4, seed=0, beta=beta, max_epochs=6, batch_size=32)
+    state, history, _ = train.train(config, *splits, log=lambda _: None)
+    assert np.isfinite(history[["train_loss", "validation_loss"]].to_numpy()).all()
+    # The VAE's KL term keeps its loss higher (about 0.56 of the first epoch's after six, the AE 0.3).
+    assert history["train_loss"].iloc[-1] < 0.75 * history["train_loss"].iloc[0]
+    assert history["train_reconstruction"].iloc[-1] < 0.75 * history["train_reconstruction"].iloc[0]
+    assert history["validation_loss"].iloc[-1] < history["validation_loss"].iloc[0]
+    assert (history["train_kl"] > 0).all() == (model == "vae")
+
+
+def test_the_step_loop_and_the_scan_draw_the_same_batches(splits, monkeypatch):
+    """The conv epoch (a Python loop of jitted steps) and the MLP epoch (one lax.scan) are two
+    schedules of one computation: forced onto the MLP, they give the same parameters."""
+    config = train.TrainConfig("vae", "mlp", latent_dim=2, seed=0, beta=1.0, batch_size=64)
+    images = jnp.asarray(splits[0])
+
+    def one_epoch():
+        state = train.create_state(config, images.shape[1:])
+        state, metrics = train.make_train_epoch(config)(state, images, jax.random.PRNGKey(7))
+        return state.params, metrics
+
+    scanned = one_epoch()
+    monkeypatch.setattr(train, "SCAN_ARCHITECTURES", ())
+    looped = one_epoch()
+    for a, b in zip(jax.tree.leaves(scanned), jax.tree.leaves(looped)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_a_batch_split_into_passes_has_the_batch_gradient(splits, monkeypatch):
+    """A conv step splits a batch larger than STEP_CHUNK into passes; for the AE (no noise) the
+    update is that of the whole batch."""
+    config = train.TrainConfig("ae", "conv", latent_dim=4, seed=0, batch_size=64)
+    images = jnp.asarray(splits[0])
+
+    def one_epoch(chunk):
+        monkeypatch.setattr(train, "STEP_CHUNK", chunk)
+        state = train.create_state(config, images.shape[1:])
+        state, metrics = train.make_train_epoch(config)(state, images, jax.random.PRNGKey(7))
+        return jax.tree.leaves(state.params) + [metrics]
+
+    for a, b in zip(one_epoch(64), one_epoch(24)):  # 64 = 22 + 21 + 21 images
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

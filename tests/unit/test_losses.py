@@ -1,0 +1,41 @@
+"""Losses against their closed forms."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from shapestudy.training.losses import kl_divergence, reconstruction_error
+
+
+def test_kl_matches_a_monte_carlo_estimate():
+    rng = np.random.default_rng(0)
+    mean = rng.normal(size=(3, 4)).astype(np.float32)
+    logvar = rng.normal(scale=0.5, size=(3, 4)).astype(np.float32)
+    closed_form = np.asarray(kl_divergence(jnp.asarray(mean), jnp.asarray(logvar)))
+    sigma = np.exp(0.5 * logvar)
+    z = mean + sigma * rng.normal(size=(200_000, 3, 4))
+    log_q = -0.5 * (((z - mean) / sigma) ** 2 + logvar + np.log(2 * np.pi))
+    log_p = -0.5 * (z**2 + np.log(2 * np.pi))
+    monte_carlo = (log_q - log_p).sum(axis=-1).mean(axis=0)
+    np.testing.assert_allclose(closed_form, monte_carlo, rtol=0.02, atol=0.01)
+
+
+def test_kl_is_zero_at_the_prior():
+    assert float(kl_divergence(jnp.zeros((1, 5)), jnp.zeros((1, 5)))[0]) == 0.0
+
+
+def test_squared_error_is_summed_over_pixels():
+    x = jnp.ones((2, 4, 4))
+    assert np.asarray(reconstruction_error(jnp.zeros((2, 4, 4)), x, "mse")).tolist() == [16.0, 16.0]
+
+
+def test_cross_entropy_of_confident_correct_logits_is_near_zero():
+    x = jnp.array([[0.0, 1.0]])
+    error = reconstruction_error(jnp.array([[-30.0, 30.0]]), x, "bce")
+    assert float(error[0]) == pytest.approx(0.0, abs=1e-6)
+    assert float(reconstruction_error(jnp.zeros((1, 2)), x, "bce")[0]) == pytest.approx(2 * np.log(2))
+
+
+def test_unknown_reconstruction_is_refused():
+    with pytest.raises(ValueError, match="unknown reconstruction 'l1'"):
+        reconstruction_error(jnp.zeros((1, 2)), jnp.zeros((1, 2)), "l1")

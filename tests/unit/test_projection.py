@@ -1,0 +1,194 @@
+import numpy as np
+import pytest
+
+from shapestudy.data.dataset import Dataset, enumerate_factors, render
+from shapestudy.data.grid import FactorGrid
+from shapestudy.evaluation.projection import TranslatedTemplates, factor_recovery, iou, project, project_translated
+
+# Sizes from 4: at size 3 a circle renders as a square, so tuples would share images.
+SMALL = FactorGrid(canvas=16, size_min=4, size_max=7)
+
+
+def renders_of(grid):
+    factors = enumerate_factors(grid)
+    dataset = Dataset(render(grid, factors).astype(np.float32) / 255, factors, {})
+    return dataset.images, dataset.factor_codes()
+
+
+@pytest.fixture(scope="module")
+def small():
+    return renders_of(SMALL)
+
+
+@pytest.fixture(scope="module")
+def default():
+    return renders_of(FactorGrid())
+
+
+def test_renders_project_onto_themselves(small):
+    images, _ = small
+    index, distance = project(images, images)
+    np.testing.assert_array_equal(index, np.arange(len(images)))
+    np.testing.assert_array_equal(distance, 0)
+
+
+def test_default_grid_renders_project_onto_themselves():
+    images, _ = renders_of(FactorGrid())
+    rows = np.random.default_rng(0).choice(len(images), 1000, replace=False)
+    index, distance = project(images[rows], images)
+    np.testing.assert_array_equal(index, rows)
+    np.testing.assert_array_equal(distance, 0)
+
+
+def test_distance_is_the_brute_force_minimum(small):
+    images, _ = small
+    queries = np.random.default_rng(1).random((40, *images.shape[1:]), dtype=np.float32)
+    index, distance = project(queries, images, chunk=16)
+    brute = np.sqrt(((queries[:, None] - images[None]) ** 2).sum(axis=(2, 3)))
+    np.testing.assert_allclose(distance, brute.min(axis=1), rtol=1e-5)
+    np.testing.assert_allclose(brute[np.arange(40), index], brute.min(axis=1), rtol=1e-5)
+
+
+def test_chunking_does_not_change_the_answer(small):
+    images, _ = small
+    queries = np.random.default_rng(2).random((100, *images.shape[1:]), dtype=np.float32)
+    for got, expected in zip(project(queries, images, chunk=7), project(queries, images)):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_iou_known_values():
+    empty = np.zeros((2, 2))
+    left = np.array([[1.0, 0.0], [1.0, 0.0]])
+    top = np.array([[1.0, 1.0], [0.0, 0.0]])
+    np.testing.assert_allclose(
+        iou(np.stack([empty, left, left, left]), np.stack([empty, left, top, 1 - left])),
+        [1.0, 1.0, 1 / 3, 0.0],
+    )
+    # Thresholded first: 0.6 counts as on, 0.4 as off.
+    assert iou(left[None] * 0.6, left[None]) == 1.0
+    assert iou(left[None] * 0.4, left[None]) == 0.0
+
+
+def test_factor_recovery_of_renders_is_perfect(small):
+    images, codes = small
+    scores = factor_recovery(images, codes, images, codes)
+    assert scores["factor_recovery"] == 1.0
+    assert all(scores[f"factor_recovery_{name}"] == 1.0 for name in ("shape", "size", "x", "y"))
+    assert scores["mean_projection_distance"] == 0.0
+
+
+def test_factor_recovery_of_noisy_renders(small):
+    images, codes = small
+    noisy = images + np.random.default_rng(3).normal(0, 0.1, images.shape).astype(np.float32)
+    assert factor_recovery(noisy, codes, images, codes)["factor_recovery"] == 1.0
+
+
+def test_factor_recovery_counts_wrong_tuples(small):
+    images, codes = small
+    wrong = codes.copy()
+    wrong[:100, 2] += 1  # x off by one in the first 100 rows
+    scores = factor_recovery(images, wrong, images, codes)
+    assert scores["factor_recovery"] == pytest.approx(1 - 100 / len(images))
+    assert scores["factor_recovery_x"] == pytest.approx(1 - 100 / len(images))
+    assert scores["factor_recovery_y"] == 1.0
+
+
+# The fast path (TranslatedTemplates) against brute force (project).
+
+
+def assert_same_as_brute_force(images, renders, codes):
+    """For {0, 1} images every score is an exact integer, so the answers must be identical."""
+    fast = TranslatedTemplates(renders, codes).project(images)
+    brute = project(images, renders)
+    np.testing.assert_array_equal(fast[0], brute[0])
+    np.testing.assert_array_equal(fast[1], brute[1])
+    return fast
+
+
+def assert_nearest_up_to_rounding(images, renders, codes):
+    """For continuous images float32 rounding may break near-ties either way: each index the two
+    disagree on must still be a nearest render, by float64 distances."""
+    fast_index, fast_distance = TranslatedTemplates(renders, codes).project(images)
+    brute_index, brute_distance = project(images, renders)
+    a, b = images.reshape(len(images), -1).astype(np.float64), renders.reshape(len(renders), -1).astype(np.float64)
+    squared = (a**2).sum(axis=1)[:, None] - 2 * a @ b.T + (b**2).sum(axis=1)
+    rows = np.arange(len(images))
+    np.testing.assert_allclose(squared[rows, fast_index], squared.min(axis=1), atol=1e-3)
+    np.testing.assert_allclose(fast_distance, np.sqrt(squared[rows, fast_index]), rtol=1e-5, atol=1e-5)
+    assert (fast_index != brute_index).mean() < 0.01
+    np.testing.assert_allclose(fast_distance, brute_distance, rtol=1e-5, atol=1e-5)
+
+
+def test_fast_projection_of_the_default_renders_is_exact(default):
+    images, codes = default
+    index, distance = assert_same_as_brute_force(images, images, codes)
+    np.testing.assert_array_equal(index, np.arange(len(images)))
+    np.testing.assert_array_equal(distance, 0)
+
+
+def test_fast_projection_of_binary_noise_equals_brute_force(default):
+    images, codes = default
+    rng = np.random.default_rng(4)
+    rows = rng.choice(len(images), 500, replace=False)
+    flipped = np.abs(images[rows] - (rng.random((500, 28, 28)) < 0.05)).astype(np.float32)
+    random_binary = (rng.random((100, 28, 28)) < 0.2).astype(np.float32)
+    assert_same_as_brute_force(np.concatenate([flipped, random_binary]), images, codes)
+
+
+def test_fast_projection_breaks_ties_like_brute_force(default):
+    images, codes = default
+    # An empty image is nearest to every render of the fewest pixels: the lowest index wins.
+    blank = np.stack([np.zeros((28, 28)), np.ones((28, 28))]).astype(np.float32)
+    index, _ = assert_same_as_brute_force(blank, images, codes)
+    assert index[0] == np.argmin(images.sum(axis=(1, 2)))
+    # A render listed twice: its first copy wins.
+    doubled = np.concatenate([images[::-1], images[::-1]])
+    index, _ = assert_same_as_brute_force(images[:50], doubled, np.concatenate([codes[::-1], codes[::-1]]))
+    np.testing.assert_array_equal(index, len(images) - 1 - np.arange(50))
+
+
+def test_fast_projection_of_a_shuffled_subset(small):
+    # Not every placement is a render, and the renders are in no particular order.
+    images, codes = small
+    rows = np.random.default_rng(5).permutation(len(images))[: len(images) // 2]
+    queries = (np.random.default_rng(6).random((200, 16, 16)) < 0.3).astype(np.float32)
+    index, _ = assert_same_as_brute_force(np.concatenate([images, queries]), images[rows], codes[rows])
+    np.testing.assert_array_equal(index[rows], np.arange(len(rows)))
+
+
+def test_fast_projection_of_continuous_images(default):
+    images, codes = default
+    rng = np.random.default_rng(7)
+    renders = images[rng.choice(len(images), 300, replace=False)]
+    noisy = np.clip(renders + rng.normal(0, 0.2, renders.shape), 0, 1).astype(np.float32)
+    # A 3 x 3 box blur: soft edges, like decoded samples.
+    padded = np.pad(renders, ((0, 0), (1, 1), (1, 1)))
+    blurred = sum(padded[:, i : i + 28, j : j + 28] for i in range(3) for j in range(3)) / np.float32(9)
+    uniform = rng.random((300, 28, 28), dtype=np.float32)
+    assert_nearest_up_to_rounding(np.concatenate([noisy, blurred, uniform]), images, codes)
+
+
+def test_fast_projection_chunking_does_not_change_the_answer(small):
+    images, codes = small
+    queries = np.random.default_rng(8).random((100, 16, 16), dtype=np.float32)
+    templates = TranslatedTemplates(images, codes)
+    for got, expected in zip(templates.project(queries, chunk=7), templates.project(queries)):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_renders_that_are_not_translated_templates_fall_back(small):
+    images, codes = small
+    queries = np.random.default_rng(9).random((50, 16, 16), dtype=np.float32)
+    changed = images.copy()
+    changed[100, 0, 0] = 1 - changed[100, 0, 0]  # one pixel outside the box, or inside the shape
+    moved = codes.copy()
+    moved[:, 2] = codes[::-1, 2]  # positions that do not match the pixels
+    for renders, render_codes, message in [
+        (changed, codes, "not one template translated"),
+        (images * 0.5, codes, "not binary"),
+        (images, moved, "not one template translated|outside the"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            TranslatedTemplates(renders, render_codes)
+        for got, expected in zip(project_translated(queries, renders, render_codes), project(queries, renders)):
+            np.testing.assert_array_equal(got, expected)
