@@ -3,7 +3,8 @@
 # workflow and test dependencies, at the versions pinned in constraints.txt (the tested stack).
 #   bash setup.sh             the pinned stack
 #   bash setup.sh --tests     also the system packages the tests drive (the headless browser and
-#                             its driver for the report test; SLURM itself is installed by
+#                             its driver for the report test, LaTeX for the compile test of the
+#                             report's .tex files; SLURM itself is installed by
 #                             tests/workflow/slurm/cluster.sh)
 #   bash setup.sh --upgrade   resolve the newest versions pyproject.toml allows in a scratch venv,
 #                             write them to constraints.txt, then install them; run the tests
@@ -34,7 +35,7 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -c constraints.txt -e "$extras"
 
-if [[ " $* " == *" --tests "* ]] && ! { command -v chromium && command -v chromedriver; } >/dev/null; then
+if [[ " $* " == *" --tests "* ]] && ! { command -v chromium && command -v chromedriver && command -v pdflatex; } >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null
+  apt-get update -qq && apt-get install -y -qq chromium chromium-driver texlive-latex-base >/dev/null
 fi

@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from shapestudy import runs
-from shapestudy.data import dataset
+from shapestudy.data import dataset, pixels
 
 RESULTS = Path(os.environ.get("SHAPESTUDY_RESULTS", "results"))
 FIGURES = os.environ.get("SHAPESTUDY_FIGURES")  # a folder to save the figures in; unset: not saved
@@ -83,11 +83,11 @@ for run in examples:
 # ## Reconstructions
 #
 # The first test images and their reconstructions, decoded from the encoder's mean. The dataset
-# stores pixels as uint8 (0 or 255); the models take images in [0, 1].
+# stores pixels as uint8 (0 or 255); `run.encode` takes them so, or as floats in [0, 1].
 
 # %%
 test = dataset.load(str(RESULTS / "data" / "shapes.parquet"), split="test")
-test_images = test.images / 255
+test_images = pixels.to_unit(test.images)
 rows = {"test images": test_images[:N]}
 for run in examples:
     again = run.decode(run.encode(test_images[:N]))

@@ -15,4 +15,5 @@ runner.evaluate_point(
     snakemake.params.evaluation,
     dict(snakemake.output),
     snakemake.wildcards.point,
+    snakemake.params.code,
 )

@@ -1,9 +1,10 @@
-"""Write the report's Experiments section from the tables (rule experiments)."""
+"""Write the report's Experiments section and its appendix from the tables (rule experiments)."""
 
 from shapestudy.jobs.start import start_job
 
 start_job(snakemake)
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,9 +16,14 @@ tables = {Path(path).stem: pd.read_csv(path) for path in snakemake.input.tables}
 captions = {Path(path).stem: Path(path).read_text().strip() for path in snakemake.input.captions}
 images = {Path(path).stem: Path(path).read_bytes() for path in snakemake.input.figures}
 figures = list(images)
-config = snakemake.params.config
-blocks = experiments.section(config, tables, captions, figures)
-sigma = config["figures"]["sigma"]
-write_atomic(snakemake.output.md, experiments.to_markdown(blocks, tables, sigma).encode())
-write_atomic(snakemake.output.tex, experiments.to_latex(blocks, tables, sigma).encode())
-write_atomic(snakemake.output.html, experiments.to_html(blocks, tables, sigma, images).encode())
+output = snakemake.output
+for blocks, title, (md, tex, html) in (
+    (experiments.section(snakemake.params.config, tables, captions, figures), "Experiments",
+     (output.md, output.tex, output.html)),
+    (experiments.appendix(tables, captions, figures), "Appendix",
+     (output.appendix_md, output.appendix_tex, output.appendix_html)),
+):
+    write_atomic(md, experiments.to_markdown(blocks).encode())
+    write_atomic(tex, experiments.to_latex(blocks).encode())
+    write_atomic(html, experiments.to_html(blocks, title, images).encode())
+    print(f"{title}: {experiments.words(blocks)} words, {experiments.table_rows(blocks)} table rows", file=sys.stderr)

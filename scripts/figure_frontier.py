@@ -1,6 +1,7 @@
 """The validity-novelty frontier (rule figure_frontier): for every configuration and sampler, the
 share of valid samples against the share of them that are test tuples never seen in training,
-and against the share of the renderable set they cover."""
+and against the share of the renderable set they cover; each configuration's ceiling, the validity
+of its reconstructions of training images, as a dashed mark across its samplers."""
 
 from shapestudy.jobs.start import start_job
 
@@ -13,6 +14,9 @@ from shapestudy.evaluation import samplers
 from shapestudy.reporting import plotting
 
 samples = plotting.with_variant(pd.read_csv(snakemake.input.sample_quality))
+reconstruction = pd.read_csv(snakemake.input.reconstruction)
+keys = [k for k in ("model", "arch", "reconstruction", "latent_dim", "beta") if k in samples]
+samples = samples.merge(reconstruction[[*keys, "train_validity_mean"]], on=keys)
 labels = samplers.labels(snakemake.params.settings["evaluation"]["mixture_components"])
 markers = dict(zip(labels, "os^Dvp<>*"))
 colours = plotting.variant_colours(samples)
@@ -22,6 +26,12 @@ for (variant, sampler), rows in samples.groupby(["variant", "sampler"], sort=Fal
         axis.errorbar(rows[f"{x}_mean"], rows["validity_mean"], xerr=rows[f"{x}_sd"].fillna(0),
                       yerr=rows["validity_sd"].fillna(0), color=colours[variant], marker=markers[sampler],
                       ms=4, ls="", lw=0.6, capsize=1.5, alpha=0.85)
+# The ceiling of each configuration: no sampler of its decoder draws more valid images than it
+# reconstructs of the images it was trained on.
+for (variant, _), rows in samples.groupby(["variant", "latent_dim"], sort=False):
+    for axis, x in zip(axes, ["novelty", "coverage"]):
+        axis.hlines(rows["train_validity_mean"].iloc[0], rows[f"{x}_mean"].min(), rows[f"{x}_mean"].max(),
+                    color=colours[variant], ls="--", lw=0.8, alpha=0.7)
 # Novelty of a generator uniform over M: the test share of the tuples; one that copies training
 # images scores 0. Coverage of as many draws from the data distribution: coverage_true.
 axes[0].axvline(snakemake.params.settings["data"]["splits"]["test"], color="0.4", ls=":", lw=1, label="uniform over M")
@@ -32,6 +42,7 @@ axes[0].set_title("(a) validity against novelty")
 axes[1].set_title("(b) validity against coverage")
 handles = [plt.Line2D([], [], color=c, marker="o", ls="", ms=4, label=v) for v, c in colours.items()]
 handles += [plt.Line2D([], [], color="0.3", marker=markers[s], ls="", ms=4, label=labels[s]) for s in samples["sampler"].unique()]
+handles.append(plt.Line2D([], [], color="0.3", ls="--", lw=0.8, label="ceiling: validity of the\nreconstructions of training images"))
 figure.legend(handles=handles, loc="outside right center", frameon=False, fontsize=6)
 for axis in axes:
     axis.legend(frameon=False, fontsize=6, loc="upper right")

@@ -48,13 +48,14 @@ def train_run(config, params_path, history_path, record_path):
         "final": history.iloc[-1].to_dict(),
         "best": history.iloc[verdict.best_epoch - 1].to_dict(),  # its parameters are params.msgpack
         **verdict.record(),
+        "final_step_size": config.step_size(verdict.reductions),
         "resumed_from_epoch": saver.resumed_epoch,
     }
     artifacts.save_params(params_path, state.params)
     files.write_atomic(history_path, history.to_csv(index=False).encode())
     record["wall_seconds"] = time.perf_counter() - start
     files.write_json(record_path, record)
-    return lambda: saver.finish(state.params, history)
+    return lambda: saver.finish(state.params, history, verdict)
 
 
 train_split = dataset.load(snakemake.input.data, "train")
@@ -64,7 +65,7 @@ finishes = [
     train_run(train.TrainConfig(**fields), params, history, record)
     for fields, params, history, record in zip(snakemake.params.configs, output.params, output.history, output.record)
 ]
-# Every output is written: shrink each seed's checkpoint to its finished state, which a later job of
-# this point with more seeds restores instead of training the seed again.
+# Every output is written: shrink each converged seed's checkpoint to its finished state, which a
+# later job of this point (more seeds, another cap) restores instead of training the seed again.
 for finish in finishes:
     finish()

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import yaml
@@ -234,3 +235,43 @@ def study_runs(name: str) -> dict[str, dict]:
     from shapestudy import config as study_config_module
 
     return study_config_module.runs(config_of(name))
+
+
+def compile_latex(directory: Path, body: str) -> str:
+    """Compile a minimal document around `body` in `directory` with pdflatex (Debian's
+    texlive-latex-base, installed by `bash setup.sh --tests`), failing the calling test with the
+    end of pdflatex's output if it fails; return its log."""
+    from shapestudy.reporting import formats
+
+    pdflatex = shutil.which("pdflatex")
+    assert pdflatex, "pdflatex is needed: run `bash setup.sh --tests`"
+    packages = ",".join(formats.LATEX_PACKAGES)
+    (directory / "main.tex").write_text(f"\\documentclass{{article}}\n\\usepackage{{{packages}}}\n"
+                                        f"\\begin{{document}}\n{body}\n\\end{{document}}\n")
+    result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "main.tex"], cwd=directory,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and (directory / "main.pdf").stat().st_size > 0, result.stdout[-3000:]
+    return (directory / "main.log").read_text(errors="replace")
+
+
+def imports_of(script: Path, *modules: str) -> dict[str, str | None]:
+    """Every module a fresh interpreter holds after running the script's imports (and importing
+    the named modules), with its file: what a job of the rule really loads."""
+    program = textwrap.dedent(f"""
+        import ast, importlib, json, sys
+        tree = ast.parse(open({str(script)!r}).read())
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                exec(compile(ast.Module([node], []), {str(script)!r}, "exec"), {{}})
+        for name in {list(modules)!r}:
+            importlib.import_module(name)
+        print(json.dumps({{name: getattr(module, "__file__", None) for name, module in list(sys.modules.items())}}))
+    """)
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
+                            env={"PYTHONPATH": str(ROOT / "src"), "JAX_PLATFORMS": "cpu", "PATH": "/usr/bin:/bin"})
+    return json.loads(result.stdout)
+
+
+def package_files_loaded(script: Path, *modules: str) -> set[Path]:
+    loaded = imports_of(script, *modules)
+    return {Path(file).resolve() for name, file in loaded.items() if name.split(".")[0] == "shapestudy" and file}

@@ -74,15 +74,35 @@ def _fill_defaults(instance: dict, spec: dict) -> None:
             _fill_defaults(instance[key], sub)
 
 
+def _canonical(value, spec: dict, root: dict):
+    """`value` as the schema reads it: mappings with their keys sorted, and numbers where the schema
+    says number as floats (1 and 1.0 are the same learning rate)."""
+    if "$ref" in spec:
+        spec = root["$defs"][spec["$ref"].rsplit("/", 1)[-1]]
+    if isinstance(value, dict):
+        return {key: _canonical(value[key], spec.get("properties", {}).get(key, {}), root) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_canonical(item, spec.get("items", {}), root) for item in value]
+    if spec.get("type") == "number" and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
 def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
     """Check `config` against the schema and the preconditions of its jobs; raise ConfigError.
-    The schema's defaults are filled into `config` (in place), the one place they are applied."""
+    The schema's defaults are filled into `config` (in place), the one place they are applied, and
+    `config` is made canonical (in place): two files that say the same in another key order or
+    number spelling give equal configs, so Snakemake, which compares rule params as text, reruns
+    nothing for them."""
     spec = schema(Path(schema_path))
     validator = jsonschema.Draft202012Validator(spec)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), e.path))
     if errors:
         raise ConfigError(_explain(errors[0]))
     _fill_defaults(config, spec)
+    canonical = _canonical(config, spec, spec)
+    config.clear()
+    config.update(canonical)
     # Constraints between keys that the jobs rely on (shapestudy.preconditions), before any job.
     problem = preconditions.violated(config)
     if problem is not None:

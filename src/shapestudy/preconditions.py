@@ -106,24 +106,12 @@ def a_batch_fits_the_train_split(study: Study) -> str | None:
 
 @precondition("training.warmup_epochs", jobs="train_*")
 def warmup_ends_before_the_cap(study: Study) -> str | None:
-    """The warmup_cosine schedule decays over the epochs after its warmup, up to max_epochs; optax
-    refuses a decay of no steps."""
+    """Plateaus are looked for after the warmup: a cap within the warmup stops every run before it
+    could converge."""
     t = study.training
-    if t["schedule"] == "warmup_cosine" and t["warmup_epochs"] >= t["max_epochs"]:
-        return (f"{t['warmup_epochs']} warmup epochs leave nothing to decay over within training.max_epochs "
-                f"{t['max_epochs']}: expected fewer warmup epochs than max_epochs with schedule warmup_cosine")
-    return None
-
-
-@precondition("evaluation.prdc_k", jobs="evaluate_sample_quality")
-def prdc_sets_exceed_k(study: Study) -> str | None:
-    """The pixel-space PRDC cross-check needs more than k images in each set for a k-th nearest
-    neighbour: it compares the test images with as many samples, the first of evaluation.samples."""
-    k, test = study.evaluation["prdc_k"], study.splits["test"]
-    fake = min(study.evaluation["samples"], test)
-    if k >= fake:
-        return (f"{k} neighbours in sets of {fake} images (the {test} test images against the first "
-                f"{fake} of evaluation.samples {study.evaluation['samples']}): expected prdc_k below {fake}")
+    if t["warmup_epochs"] >= t["max_epochs"]:
+        return (f"{t['warmup_epochs']} warmup epochs reach training.max_epochs {t['max_epochs']}, so no run could "
+                "converge: expected fewer warmup epochs than max_epochs")
     return None
 
 
@@ -145,6 +133,20 @@ def mixtures_have_codes(study: Study) -> str | None:
     if components and max(components) > train:
         return (f"a mixture of {max(components)} components for the {train} training codes of the train split: "
                 f"expected at most {train} components")
+    return None
+
+
+@precondition("evaluation.prdc_k", jobs="evaluate_sample_quality")
+def prdc_sets_exceed_k(study: Study) -> str | None:
+    """The pixel-space PRDC cross-check needs more than k images in each set for a k-th nearest
+    neighbour: it compares the test images with as many samples, the first of evaluation.samples,
+    and (its ceiling) with as many training images."""
+    k, test, train = study.evaluation["prdc_k"], study.splits["test"], study.splits["train"]
+    fake = min(study.evaluation["samples"], test, train)
+    if k >= fake:
+        return (f"{k} neighbours in sets of {fake} images (the {test} test images against the first "
+                f"{min(study.evaluation['samples'], test)} of evaluation.samples {study.evaluation['samples']} and "
+                f"as many of the {train} training images): expected prdc_k below {fake}")
     return None
 
 

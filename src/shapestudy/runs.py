@@ -47,9 +47,9 @@ class Run:
     results: Path
 
     def encode(self, images: np.ndarray) -> np.ndarray:
-        """Latent codes (n, latent_dim) of images (n, canvas, canvas) in [0, 1]: the encoder's
-        mean for a VAE."""
-        return inference.encode(self.model, self.params, np.asarray(images, dtype=np.float32))[0]
+        """Latent codes (n, latent_dim) of images (n, canvas, canvas), uint8 as the dataset stores
+        them (0 or 255) or float in [0, 1] (one conversion, pixels.to_unit): the encoder's mean for a VAE."""
+        return inference.encode(self.model, self.params, np.asarray(images))[0]
 
     def decode(self, codes: np.ndarray) -> np.ndarray:
         """Images (n, canvas, canvas) in [0, 1] decoded from codes (n, latent_dim)."""

@@ -9,7 +9,7 @@ import pytest
 from shapestudy.jobs import cpus
 
 CLAIM = (
-    "import sys; from shapestudy import cpus; "
+    "import sys; from shapestudy.jobs import cpus; "
     "print(sorted(cpus.claim_cores(1, sys.argv[1]) or []), flush=True); sys.stdin.read()"
 )
 

@@ -6,12 +6,10 @@ interpreter and the package modules it then holds are read off sys.modules."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
+import harness
 from harness import ROOT
 
 from shapestudy.jobs import fingerprint
@@ -57,33 +55,10 @@ def test_the_hash_changes_with_a_reached_module_and_only_with_it(tmp_path):
     assert fingerprint.code_hash([tmp_path / "script.py"], package) != before
 
 
-def imports_of(script: Path, *modules: str) -> dict[str, str | None]:
-    """Every module a fresh interpreter holds after running the script's imports (and importing
-    the named modules), with its file: what a job of the rule really loads."""
-    program = textwrap.dedent(f"""
-        import ast, importlib, json, sys
-        tree = ast.parse(open({str(script)!r}).read())
-        for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                exec(compile(ast.Module([node], []), {str(script)!r}, "exec"), {{}})
-        for name in {list(modules)!r}:
-            importlib.import_module(name)
-        print(json.dumps({{name: getattr(module, "__file__", None) for name, module in list(sys.modules.items())}}))
-    """)
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
-                            env={"PYTHONPATH": str(PACKAGE.parent), "JAX_PLATFORMS": "cpu", "PATH": "/usr/bin:/bin"})
-    return json.loads(result.stdout)
-
-
-def package_files_loaded(script: Path, *modules: str) -> set[Path]:
-    loaded = imports_of(script, *modules)
-    return {Path(file).resolve() for name, file in loaded.items() if name.split(".")[0] == "shapestudy" and file}
-
-
 def test_table_and_report_jobs_import_no_jax():
     """Writing tables and text needs numpy and pandas, not JAX, Flax or a model."""
     for script in ("table.py", "experiments.py"):
-        loaded = imports_of(ROOT / "scripts" / script)
+        loaded = harness.imports_of(ROOT / "scripts" / script)
         assert not {"jax", "flax", "optax"} & set(loaded), script
 
 

@@ -9,20 +9,6 @@ from shapestudy import config as study_config
 from shapestudy import sizes
 from shapestudy.jobs import resources
 
-# The canvas-64 study measured for benchmarks/RESULTS.md: 187,110 tuples (sizes 5..32), an AE and
-# a VAE of latent size 4, one seed, at most 3 epochs, 2,000 samples.
-CANVAS_64 = dict(
-    data={"canvas": 64, "shapes": ["square", "circle", "triangle"], "size_min": 5, "size_max": 32},
-    sweep={"ae": {"latent_dim": [4]}, "vae": {"latent_dim": [4]}},
-    training={"max_epochs": 3, "patience": 3, "batch_size": 128},
-    evaluation={"samples": 2000},
-    figures={"latent_dim": 4},
-)
-# Peak RSS of each job kind of that study, MB (benchmarks/RESULTS.md, max_rss of logs/benchmarks/).
-MEASURED_64 = {"generate_data": 303, "train_ae": 2323, "train_vae": 2371, "evaluate_reconstruction": 1893,
-               "evaluate_sample_quality": 2299, "evaluate_rate": 2208, "evaluate_latents": 1313}
-JOBS = set(MEASURED_64)
-
 
 def study(**changes) -> sizes.Study:
     """The default study's data (11,655 tuples of 28x28), with changes."""

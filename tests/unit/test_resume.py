@@ -1,5 +1,6 @@
-"""Resumable training: a job killed with SIGKILL resumes from its last checkpoint, and its final
-parameters are bitwise identical to those of an uninterrupted run."""
+"""Resumable training: a run killed mid-way resumes from its last checkpoint, and a run stopped at
+the cap continues when the cap is raised, in both cases to parameters bitwise identical to those of
+an uninterrupted run; a converged run is restored, not trained again, whatever the cap."""
 
 from __future__ import annotations
 
@@ -57,13 +58,13 @@ def test_resumed_training_is_bitwise_identical(tmp_path, images):
 
 
 def test_a_run_killed_before_its_plateau_resumes_to_the_same_stop_and_parameters(tmp_path, images):
-    """With a warmup-cosine schedule and the stopping rule: the schedule's step count, the best
+    """With a warmup and step-size reductions: the warmup's step count, the step size, the best
     parameters and the history travel in the checkpoint, so the resumed run stops at the same
     epoch, for the same reason, with the same parameters, bit for bit."""
-    config = dataclasses.replace(CONFIG, max_epochs=200, patience=3, tolerance=0.02, schedule="warmup_cosine",
-                                 warmup_epochs=2, learning_rate=3e-3)
+    config = dataclasses.replace(CONFIG, max_epochs=200, patience=3, tolerance=0.02, reductions=2, warmup_epochs=2,
+                                 learning_rate=3e-3)
     reference, reference_history, reference_verdict = train.train(config, *images, log=lambda line: None)
-    assert reference_verdict.stop_reason == "plateau" and reference_verdict.epochs > 4
+    assert reference_verdict.stop_reason == "plateau" and reference_verdict.reductions == 2
     saver = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 2, config, {"code": "x"}, log=lambda line: None)
     with pytest.raises(Killed):
         train.train(config, *images, log=kill_after(reference_verdict.epochs), checkpoint=saver)
@@ -74,6 +75,54 @@ def test_a_run_killed_before_its_plateau_resumes_to_the_same_stop_and_parameters
     assert params_bytes(state) == params_bytes(reference)
     columns = [c for c in reference_history if c != "seconds"]
     assert history[columns].equals(reference_history[columns])
+
+
+PLATEAU = dataclasses.replace(CONFIG, max_epochs=200, patience=3, tolerance=0.02, reductions=1, warmup_epochs=1,
+                              learning_rate=3e-3)
+
+
+def finished_run(path, config, images):
+    """Train a run with a checkpoint as a training job does, and shrink it as the job does."""
+    saver = checkpoint.Checkpoint(path, 5, config, {"code": "x"}, log=lambda line: None)
+    state, history, verdict = train.train(config, *images, log=lambda line: None, checkpoint=saver)
+    saver.finish(state.params, history, verdict)
+    return state, history, verdict
+
+
+def test_raising_the_cap_continues_a_capped_run_to_the_parameters_of_a_run_with_that_cap(tmp_path, images):
+    reference, reference_history, reference_verdict = train.train(PLATEAU, *images, log=lambda line: None)
+    assert reference_verdict.converged and reference_verdict.epochs > 8
+    capped = dataclasses.replace(PLATEAU, max_epochs=7)
+    _, _, stopped = finished_run(tmp_path / "checkpoint.msgpack", capped, images)
+    assert stopped.stop_reason == "max_epochs"
+    lines = []
+    resumer = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 5, PLATEAU, {"code": "x"}, log=lines.append)
+    state, history, verdict = train.train(PLATEAU, *images, log=lines.append, checkpoint=resumer)
+    assert lines[0].endswith("after epoch 7") and lines[1].startswith("epoch 8/200 ")  # continued, not restarted
+    assert verdict == reference_verdict and params_bytes(state) == params_bytes(reference)
+    columns = [c for c in reference_history if c != "seconds"]
+    assert history[columns].equals(reference_history[columns])
+
+
+def test_a_converged_run_is_restored_under_any_cap_it_fits_and_retrained_under_a_lower_one(tmp_path, images):
+    path = tmp_path / "checkpoint.msgpack"
+    state, history, verdict = finished_run(path, PLATEAU, images)
+    assert verdict.converged
+    for cap in (verdict.epochs, 4 * PLATEAU.max_epochs):
+        lines = []
+        config = dataclasses.replace(PLATEAU, max_epochs=cap)
+        restorer = checkpoint.Checkpoint(path, 5, config, {"code": "x"}, log=lines.append)
+        again, again_history, again_verdict = train.train(config, *images, log=lines.append, checkpoint=restorer)
+        assert lines == [f"resuming from {path} after epoch {verdict.epochs}"]  # no epoch trained
+        assert params_bytes(again) == params_bytes(state) and again_verdict == verdict
+        assert again_history.equals(history)
+    # Below the epochs it ran, the run is trained again to the lower cap, as a fresh run would be.
+    lower = dataclasses.replace(PLATEAU, max_epochs=verdict.epochs - 2)
+    lines = []
+    retrained, _, capped = train.train(lower, *images, log=lines.append,
+                                       checkpoint=checkpoint.Checkpoint(path, 5, lower, {"code": "x"}, log=lines.append))
+    assert "beyond the cap" in lines[0] and capped.stop_reason == "max_epochs"
+    assert params_bytes(retrained) == params_bytes(train.train(lower, *images, log=lambda line: None)[0])
 
 
 def test_a_checkpoint_of_another_job_or_a_corrupt_one_is_ignored(tmp_path, images):
@@ -87,14 +136,16 @@ def test_a_checkpoint_of_another_job_or_a_corrupt_one_is_ignored(tmp_path, image
     ]:
         lines = []
         saver = checkpoint.Checkpoint(path, 0, config, fingerprint, log=lines.append)
-        assert saver.restore(train.create_state(config, (12, 12)))[2] == []
+        assert saver.restore(train.create_state(config, (12, 12)), config.rule)[2] == []
         assert expected in lines[0] and saver.resumed_epoch == 0
-    # Another cap is another run: a cosine schedule decays over the cap.
+    # Another cap is the same run: its state is taken up.
     longer = dataclasses.replace(other, max_epochs=20)
-    assert checkpoint.Checkpoint(path, 0, longer, {"code": "x"}, log=print).restore(train.create_state(longer, (12, 12)))[2] == []
+    assert len(checkpoint.Checkpoint(path, 0, longer, {"code": "x"}, log=print).restore(
+        train.create_state(longer, (12, 12)), longer.rule)[2]) == 3
     path.write_bytes(path.read_bytes()[:50])
     lines = []
-    assert checkpoint.Checkpoint(path, 3, other, {"code": "x"}, log=lines.append).restore(train.create_state(other, (12, 12)))[2] == []
+    assert checkpoint.Checkpoint(path, 3, other, {"code": "x"}, log=lines.append).restore(
+        train.create_state(other, (12, 12)), other.rule)[2] == []
     assert "not a readable checkpoint" in lines[0]
 
 
@@ -104,30 +155,9 @@ def test_checkpoints_every_k_epochs_and_after_the_last_unless_disabled():
     assert not any(checkpoint.Checkpoint("c", 0, CONFIG).due(e) for e in range(1, 9))
 
 
-def test_a_finished_checkpoint_restores_the_final_state_without_training(tmp_path, images):
-    reference, _, _ = train.train(CONFIG, *images, log=lambda line: None)
-    saver = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 5, CONFIG, {"code": "x"}, log=lambda line: None)
-    train.train(CONFIG, *images, log=lambda line: None, checkpoint=saver)
-    lines = []
-    restorer = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 5, CONFIG, {"code": "x"}, log=lines.append)
-    state, history, _ = train.train(CONFIG, *images, log=lines.append, checkpoint=restorer)
-    assert lines == [f"resuming from {tmp_path / 'checkpoint.msgpack'} after epoch {CONFIG.max_epochs}"]
-    assert params_bytes(state) == params_bytes(reference) and len(history) == CONFIG.max_epochs
-
-
-def test_a_finished_state_restores_the_run_bitwise_without_training(tmp_path, images):
-    saver = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 5, CONFIG, {"code": "x"}, log=lambda line: None)
-    state, history, verdict = train.train(CONFIG, *images, log=lambda line: None, checkpoint=saver)
-    whole = (tmp_path / "checkpoint.msgpack").stat().st_size
-    saver.finish(state.params, history)
-    assert (tmp_path / "checkpoint.msgpack").stat().st_size < whole / 2
-    lines = []
-    restorer = checkpoint.Checkpoint(tmp_path / "checkpoint.msgpack", 5, CONFIG, {"code": "x"}, log=lines.append)
-    again, again_history, again_verdict = train.train(CONFIG, *images, log=lines.append, checkpoint=restorer)
-    assert lines == [f"resuming from {tmp_path / 'checkpoint.msgpack'} after epoch {CONFIG.max_epochs}"]
-    assert params_bytes(again) == params_bytes(state) and again_verdict == verdict
-    assert again_history.equals(history) and again_history.dtypes.equals(history.dtypes)
-
-
-# ---- through the workflow, with a real kill -9 -------------------------------------------------
-
+def test_a_converged_run_shrinks_to_its_best_parameters_and_a_capped_one_keeps_its_whole_state(tmp_path, images):
+    converged_path, capped_path = tmp_path / "converged.msgpack", tmp_path / "capped.msgpack"
+    finished_run(converged_path, PLATEAU, images)
+    finished_run(capped_path, dataclasses.replace(PLATEAU, max_epochs=7), images)
+    params = len(params_bytes(train.create_state(PLATEAU, (12, 12))))
+    assert converged_path.stat().st_size < 1.5 * params < 3 * params < capped_path.stat().st_size

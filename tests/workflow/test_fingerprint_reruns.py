@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import harness
@@ -21,29 +18,6 @@ from shapestudy.jobs import fingerprint
 PACKAGE = ROOT / "src" / "shapestudy"
 
 
-def imports_of(script: Path, *modules: str) -> dict[str, str | None]:
-    """Every module a fresh interpreter holds after running the script's imports (and importing
-    the named modules), with its file: what a job of the rule really loads."""
-    program = textwrap.dedent(f"""
-        import ast, importlib, json, sys
-        tree = ast.parse(open({str(script)!r}).read())
-        for node in tree.body:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                exec(compile(ast.Module([node], []), {str(script)!r}, "exec"), {{}})
-        for name in {list(modules)!r}:
-            importlib.import_module(name)
-        print(json.dumps({{name: getattr(module, "__file__", None) for name, module in list(sys.modules.items())}}))
-    """)
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
-                            env={"PYTHONPATH": str(PACKAGE.parent), "JAX_PLATFORMS": "cpu", "PATH": "/usr/bin:/bin"})
-    return json.loads(result.stdout)
-
-
-def package_files_loaded(script: Path, *modules: str) -> set[Path]:
-    loaded = imports_of(script, *modules)
-    return {Path(file).resolve() for name, file in loaded.items() if name.split(".")[0] == "shapestudy" and file}
-
-
 def rule_sources(study: Path) -> dict[str, tuple[Path, tuple[str, ...]]]:
     """Every rule with a script that ran in a finished study, with its script and the modules the
     script imports by name (an evaluation rule's metric), from Snakemake's own records."""
@@ -52,11 +26,13 @@ def rule_sources(study: Path) -> dict[str, tuple[Path, tuple[str, ...]]]:
     sources = {}
     for record in (study / ".snakemake" / "metadata").iterdir():
         fields = json.loads(record.read_text())
-        script = re.search(r"scripts/(\w+\.py)", fields.get("code") or "")
+        script = re.search(r"scripts/([\w{}.]+\.py)", fields.get("code") or "")
         if script:
-            family = fields["rule"].removeprefix("evaluate_")
-            modules = (METRICS[family].module,) if fields["rule"].startswith("evaluate_") else ()
-            sources[fields["rule"]] = (ROOT / "scripts" / script.group(1), modules)
+            metric = fields["rule"].removeprefix("evaluate_")
+            modules = (METRICS[metric].module,) if fields["rule"].startswith("evaluate_") else ()
+            # A figure rule names its script by its params: scripts/figure_{params.figure}.py.
+            name = script.group(1).replace("figure_{params.figure}", fields["rule"])
+            sources[fields["rule"]] = (ROOT / "scripts" / name, modules)
     return sources
 
 
@@ -65,14 +41,14 @@ def test_every_rule_fingerprints_exactly_the_modules_its_job_loads(tiny_study):
     assert len(sources) >= 17  # data, 2 trainings, 4 evaluations, table, 9 figures, experiments
     for rule, (script, modules) in sources.items():
         reached = set(fingerprint.reached_files([script, *modules], PACKAGE))
-        assert reached == package_files_loaded(script, *modules), rule
+        assert reached == harness.package_files_loaded(script, *modules), rule
 
 
 def test_editing_any_module_reruns_exactly_the_rules_that_load_it(tiny_study, copy_study):
     """Every module of the package, edited in turn in a copy of the finished tiny study: a dry run
     plans exactly the jobs that forcing the rules whose jobs load the module would plan (those
     rules and everything downstream of them), job for job."""
-    loaded = {rule: package_files_loaded(script, *modules) for rule, (script, modules) in rule_sources(tiny_study).items()}
+    loaded = {rule: harness.package_files_loaded(script, *modules) for rule, (script, modules) in rule_sources(tiny_study).items()}
     package = copy_study / "src" / "shapestudy"
     forced = {}  # the jobs a forced set of rules plans, by set of rules
 

@@ -65,7 +65,7 @@ def tiny_configs(draw) -> dict:
     config["training"].update(
         max_epochs=max_epochs, patience=draw(st.integers(1, 4)), tolerance=draw(st.sampled_from([0.0, 0.002, 0.5])),
         batch_size=draw(mostly(below(sizes["train"]), st.integers(sizes["train"] + 1, 2 * sizes["train"] + 1))),
-        schedule=draw(st.sampled_from(["constant", "warmup_cosine"])),
+        reductions=draw(st.integers(0, 2)), reduction_factor=draw(st.sampled_from([0.1, 0.5])),
         warmup_epochs=draw(mostly(st.integers(0, max_epochs - 1), st.integers(max_epochs, max_epochs + 2))),
     )
     samples = draw(st.integers(1, 300))

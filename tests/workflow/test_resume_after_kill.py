@@ -51,7 +51,8 @@ def test_workflow_resumes_after_kill_9(tmp_path, squares_study):
     # Seed 0 restored, not retrained: bitwise the parameters of a job that trained it alone.
     assert (first / "params.msgpack").read_bytes() == reference.read_bytes()
     assert f'"resumed_from_epoch": {epoch}' in (second / "record.json").read_text()
-    # What stays is each seed's finished state, which a later job with more seeds restores.
+    # What stays is each seed's state at the cap (the study never converges: patience = the cap), whole,
+    # which a later job restores or continues with a higher cap.
     for model in (first, second):
-        assert (model / "checkpoint.msgpack").stat().st_size < 1.5 * (model / "params.msgpack").stat().st_size
+        assert (model / "checkpoint.msgpack").stat().st_size > 3 * (model / "params.msgpack").stat().st_size
         assert not list(model.glob(".*.part"))

@@ -8,7 +8,9 @@ from harness import ROOT, VAE_RUN
 
 from shapestudy import runs
 from shapestudy.data import dataset
-from shapestudy.evaluation import samplers
+from shapestudy.evaluation import scores
+from shapestudy.evaluation.projection import nearest_renders
+from shapestudy.sizes import STORED_SAMPLES
 
 
 def documented_example() -> str:
@@ -29,15 +31,33 @@ def test_the_readme_example_runs_on_a_finished_study(tiny_study, monkeypatch):
     assert (tiny_study / "vae-gmm3.png").stat().st_size > 0
 
 
-def test_a_run_samples_what_the_evaluation_scored(tiny_study):
+@pytest.mark.parametrize("run_name", [VAE_RUN, "vae-mlp-bce-z2-b1-s0", "ae-mlp-mse-z2-s1"])
+def test_a_run_samples_what_the_evaluation_scored(tiny_study, run_name):
+    """Every sampler drawn through the API gives the samples the evaluation stored, bit for bit, and
+    as many of them score the validity the evaluation reported."""
+    results = tiny_study / "results"
+    run = runs.load(run_name, results)
+    path, section = scores.run_section(sorted((results / "scores" / "sample_quality").glob("*.json")), run_name)
+    stored = scores.read_arrays(scores.arrays_path(path), run_name)
+    everything = dataset.load(str(results / "data" / "shapes.parquet"))
+    assert {row["settings"]["sampler"] for row in section["rows"]} == {"prior", "fitted_gaussian", "gmm3"}
+    for row in section["rows"]:
+        name, settings = row["settings"]["sampler"], row["settings"]
+        drawn = run.sample(settings["n_samples"], name, seed=settings["seed"])
+        np.testing.assert_array_equal(drawn[:STORED_SAMPLES], stored[f"{name}/samples"], err_msg=name)
+        nearest = nearest_renders(drawn, everything.images, everything.factor_codes(), settings["iou_threshold"],
+                                  settings["pixel_threshold"])
+        assert nearest.valid.mean() == row["scores"]["validity"], name
+
+
+def test_the_api_reads_images_as_the_dataset_stores_them_or_in_unit_range(tiny_study):
     run = runs.load(VAE_RUN, tiny_study / "results")
-    train = dataset.load(str(tiny_study / "results" / "data" / "shapes.parquet"), split="train").images
-    codes = run.encode(train)
-    for name in ("prior", "fitted_gaussian", "gmm3"):
-        scored = samplers.draw_latents(20, 2, 0, lambda: codes, [3])[name]
-        np.testing.assert_array_equal(run.sample(5, name, seed=0), run.decode(scored[:5]))
-    reconstructions = run.decode(run.encode(train[:50]))
-    assert np.abs(reconstructions - train[:50]).mean() < np.abs(train[:50] - train[:50].mean()).mean()
+    train = dataset.load(str(tiny_study / "results" / "data" / "shapes.parquet"), split="train").images[:50]
+    assert train.dtype == np.uint8 and train.max() == 255
+    np.testing.assert_array_equal(run.encode(train), run.encode(train / np.float32(255)))
+    reconstructions = run.decode(run.encode(train))
+    unit = train / 255
+    assert np.abs(reconstructions - unit).mean() < np.abs(unit - unit.mean()).mean()
 
 
 def test_an_unknown_run_or_sampler_is_named(tiny_study):

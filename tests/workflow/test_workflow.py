@@ -5,7 +5,11 @@ import re
 
 import pandas as pd
 import pytest
+import yaml
 from harness import TINY, config_of, dry_run, output, planned_jobs, planned_outputs, snakemake, write_config
+
+from shapestudy.evaluation import scores
+from shapestudy.evaluation.metrics import METRICS
 
 
 def test_every_output_exists_with_sane_values(tiny_study):
@@ -44,9 +48,10 @@ def test_every_output_exists_with_sane_values(tiny_study):
             assert record["best"]["validation_loss"] == pytest.approx(history["validation_loss"].min(), rel=1e-6)
             assert record["config"]["seed"] == int(run[-1])
             assert set(record["versions"]) >= {"jax", "flax", "optax"}
-            # The finished state stays, shrunk to the best parameters and history.
+            # A run stopped at the cap keeps its whole state (parameters, Adam's moments, the best
+            # parameters), from which a higher cap continues it.
             finished = (results / "models" / run / "checkpoint.msgpack").stat().st_size
-            assert finished < 1.5 * (results / "models" / run / "params.msgpack").stat().st_size
+            assert finished > 3 * (results / "models" / run / "params.msgpack").stat().st_size
     for figure in ("reconstructions", "training_curves"):
         for ext in ("png", "pdf"):
             assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 1000
@@ -97,15 +102,46 @@ def test_a_new_seed_reruns_its_point_and_leaves_the_other_seeds_bitwise_the_same
         f"{rule}:point=ae-mlp-mse-z2"
         for rule in ("train_ae", "evaluate_reconstruction", "evaluate_sample_quality", "evaluate_rate", "evaluate_latents")
     }
+    scored = {run: scores.run_section([project / "results/scores/rate/ae-mlp-mse-z2.json"], run)[1]["rows"]
+              for run in before}
     snakemake(project, check=True)
     # Only the new seed trains: the others are restored from their finished state.
     log = (project / "logs" / "train" / "ae-mlp-mse-z2.log").read_text()
     assert log.count("epoch 1/3 ") == 1 and log.count("resuming from") == 2
+    # Only the new seed is scored: the others' scores are reused, the same numbers.
+    for metric in METRICS:
+        log = (project / "logs" / f"evaluate_{metric}" / "ae-mlp-mse-z2.log").read_text()
+        assert log.count(": scored ") == 1 and log.count("scores reused") == 2, (metric, log)
+    assert {run: scores.run_section([project / "results/scores/rate/ae-mlp-mse-z2.json"], run)[1]["rows"]
+            for run in before} == scored
     # A seed's training depends on its configuration alone, not on the seeds trained beside it.
     assert {run: (models / run / "params.msgpack").read_bytes() for run in before} == before
     assert (models / "ae-mlp-mse-z2-s2" / "params.msgpack").read_bytes() != before["ae-mlp-mse-z2-s0"]
     table = pd.read_csv(project / "results" / "tables" / "reconstruction.csv").set_index(["model", "reconstruction"])
     assert table["n"].to_dict() == {("ae", "mse"): 3, ("vae", "bce"): 1, ("vae", "mse"): 1}
+
+
+def respelled(config: dict) -> str:
+    """The config as another file that says the same: every mapping's keys in reverse order, and
+    numbers written another way (an integer where the schema says number, an exponent)."""
+
+    def reverse(value):
+        return {key: reverse(value[key]) for key in reversed(list(value))} if isinstance(value, dict) else value
+
+    text = yaml.safe_dump(reverse(config), sort_keys=False)
+    for old, new in (("learning_rate: 0.001", "learning_rate: 1.0e-3"), ("tolerance: 0.002", "tolerance: 2.0e-3"),
+                     ("beta:\n    - 1.0\n", "beta:\n    - 1\n")):
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_the_same_config_in_another_key_order_or_number_spelling_reruns_nothing(copy_study):
+    # The copy's own project sits elsewhere, so its report job reads its captions from a new path:
+    # bring the copy up to date first.
+    snakemake(copy_study, check=True)
+    write_config(copy_study, respelled(config_of(TINY)))
+    assert planned_jobs(dry_run(copy_study)) == {}
 
 
 def test_every_table_holds_its_scores_with_their_settings(tiny_study):
@@ -121,16 +157,25 @@ def test_every_table_holds_its_scores_with_their_settings(tiny_study):
     assert rate.loc[rate["model"] == "vae", "kl_rate_bits_mean"].gt(0).all()
     latents = pd.read_csv(tables / "latents.csv")
     assert latents["mig_mean"].between(0, 1).all() and (latents["bins"] == 20).all()
+    # Every reconstruction row carries its ceilings: the train split's validity and exact recovery.
+    reconstruction = pd.read_csv(tables / "reconstruction.csv")
+    assert reconstruction[["validity_mean", "train_validity_mean", "train_factor_recovery_mean"]].notna().all().all()
+    assert (samples["pixel_precision_ceiling_mean"] > 0).all()  # PRDC of real images, beside every sample score
     experiments = (tiny_study / "results" / "report" / "experiments.md").read_text()
-    assert "Sample quality, squared error" in experiments and "Sample quality, Bernoulli cross-entropy" in experiments
+    assert "**Table 1: Verdicts per claim**" in experiments and "Generation (Tables 3 and 4" in experiments
     assert "0 of 4 runs converged" in experiments and "![summary](../figures/summary.png)" in experiments
     claims = pd.read_csv(tables / "claims.csv")
     assert set(claims["verdict"]) <= {"supported", "contradicted", "undecided"}
-    assert set(claims["claim"]) == {"reconstruction", "prior_samples"}  # one beta, no latent of 3 factors
+    # One beta and no latent of 3 factors: no rate or one-factor claims.
+    assert set(claims["claim"]) == {"reconstruction", "prior_samples", "same_sampler", "prior_against_fitted"}
     # The AE has two seeds: its reconstruction claim has an interval; the one-seed VAEs have none.
     ae = claims[claims["subject"].str.startswith("AE")]
-    assert (ae["low"] < ae["difference"]).all() and claims.loc[claims["n"] == 1, "low"].isna().all()
-    assert experiments.rstrip().endswith(".") and "## Conclusion" in experiments
+    assert ae["low"].notna().all() and claims.loc[claims["n"] == 1, "low"].isna().all()
+    assert (claims["correction"] == "holm").all() and experiments.rstrip().endswith(".") and "## Conclusion" in experiments
+    # The appendix: every table in full and every figure.
+    appendix = (tiny_study / "results" / "report" / "appendix.md").read_text()
+    assert all(f"results/tables/{name}.csv" in appendix for name in METRICS)
+    assert appendix.count("![") == len(list((tiny_study / "results" / "figures").glob("*.png")))
 
 
 def test_a_changed_table_or_figure_script_reruns_just_its_figures(copy_study):

@@ -143,5 +143,5 @@ def final_outputs():
     return [
         *expand("results/tables/{table}.{ext}", table=TABLES, ext=["csv", "md", "tex", "html"]),
         *expand("results/figures/{figure}.{ext}", figure=SHOWN_FIGURES, ext=["png", "pdf"]),
-        *expand("results/report/experiments.{ext}", ext=["md", "tex", "html"]),
+        *expand("results/report/{part}.{ext}", part=["experiments", "appendix"], ext=["md", "tex", "html"]),
     ]

@@ -9,6 +9,10 @@ rule experiments:
         # One self-contained page with the figures embedded, shown inside the HTML report.
         html=report("results/report/experiments.html", caption="../report/experiments.rst",
                     category=REPORT_EXPERIMENTS, labels={"section": "Experiments"}),
+        appendix_md="results/report/appendix.md",
+        appendix_tex="results/report/appendix.tex",
+        appendix_html=report("results/report/appendix.html", caption="../report/appendix.rst",
+                             category=REPORT_EXPERIMENTS, labels={"section": "Appendix"}),
     log:
         "logs/experiments.log",
     params:

@@ -41,11 +41,12 @@ METRICS = {
     metric.name: metric
     for metric in (
         Metric(
-            "reconstruction", "Reconstruction of the test split", ("pixel_threshold",),
-            ("mse", "psnr_db", "iou", "factor_recovery"),
-            # The reconstructions and distances of the test split, a dozen float64 arrays of a chunk
-            # of scored images (sizes.SCORE_CHUNK), the nearest-render search.
-            memory=lambda s: 3 * s.float_mb(s.splits["test"]) + 24 * s.float_mb(min(SCORE_CHUNK, s.splits["test"]))
+            "reconstruction", "Reconstruction of the test split, and the ceilings of the train split",
+            ("pixel_threshold", "validity_iou"),
+            ("mse", "iou", "factor_recovery", "validity", "train_factor_recovery", "train_validity"),
+            # The reconstructions and distances of the train split (the larger), a dozen float64
+            # arrays of a chunk of scored images (sizes.SCORE_CHUNK), the nearest-render search.
+            memory=lambda s: 3 * s.float_mb(s.splits["train"]) + 24 * s.float_mb(min(SCORE_CHUNK, s.splits["test"]))
             + s.search_mb(),
         ),
         Metric(

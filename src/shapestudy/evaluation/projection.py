@@ -11,6 +11,8 @@ there.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from shapestudy.data.grid import FACTORS
@@ -179,6 +181,24 @@ def iou(a, b, threshold: float = 0.5) -> np.ndarray:
     return np.where(union == 0, 1.0, intersection / np.maximum(union, 1))
 
 
+class Nearest(NamedTuple):
+    """Each sample's nearest render of M (its index), the Euclidean distance to it, and whether
+    the sample is valid: IoU with that render at least the threshold, both thresholded."""
+
+    index: np.ndarray
+    distance: np.ndarray
+    valid: np.ndarray
+
+
+def nearest_renders(samples, renders, render_codes, iou_threshold: float = 0.9, pixel_threshold: float = 0.5,
+                    chunk: int = 4096) -> Nearest:
+    samples = flatten(samples)
+    index, distance = project_translated(samples, renders, render_codes, chunk=chunk)
+    # The chosen renders only, converted (renders may be a dataset's uint8 images, all of M).
+    valid = iou(samples, np.asarray(renders)[index], threshold=pixel_threshold) >= iou_threshold
+    return Nearest(index, distance, valid)
+
+
 def factor_recovery(reconstructions, true_codes, renders, render_codes, chunk: int = 4096) -> dict:
     """How often the projected tuple of a reconstruction equals its true tuple.
 
@@ -186,8 +206,13 @@ def factor_recovery(reconstructions, true_codes, renders, render_codes, chunk: i
     size, x, y), as returned by Dataset.factor_codes(). Returns `factor_recovery` (all four factors
     right), `factor_recovery_<factor>` (each factor alone) and the mean projection distance.
     """
-    true_codes, render_codes = np.asarray(true_codes), np.asarray(render_codes)
     index, distance = project_translated(reconstructions, renders, render_codes, chunk=chunk)
+    return recovery(index, distance, true_codes, render_codes)
+
+
+def recovery(index, distance, true_codes, render_codes) -> dict:
+    """factor_recovery's scores of images whose nearest renders (index, distance) are known."""
+    true_codes, render_codes = np.asarray(true_codes), np.asarray(render_codes)
     match = render_codes[index] == true_codes
     scores = {"factor_recovery": float(match.all(axis=1).mean())}
     for column, name in enumerate(FACTORS):

@@ -1,10 +1,11 @@
-"""Reconstruction quality on the test split (docs/science.md, Metrics), and the exact factor recovery of
-reconstructions projected onto the renderable set."""
+"""Reconstruction quality on the test split (docs/science.md, Metrics), the validity and exact factor
+recovery of reconstructions projected onto the renderable set, and the same of the train split's
+reconstructions: the ceiling of every sample score of the model."""
 
 import numpy as np
 
 from shapestudy.data.pixels import to_unit
-from shapestudy.evaluation.projection import factor_recovery, iou
+from shapestudy.evaluation.projection import iou, nearest_renders, recovery
 from shapestudy.evaluation.scores import row
 from shapestudy.sizes import SCORE_CHUNK
 from shapestudy.training.inference import reconstruct
@@ -43,10 +44,23 @@ def reconstruction_scores(images: np.ndarray, reconstructions: np.ndarray, pixel
 
 
 def score(dataset, trained, settings: dict) -> dict:
-    """One row: pixel scores and factor recovery of the deterministic reconstructions."""
-    test = dataset.subset("test")
-    reconstructions = reconstruct(trained.model, trained.params, test.images, trained.config.reconstruction)
-    threshold = settings["pixel_threshold"]
-    scores = reconstruction_scores(test.images, reconstructions, threshold)
-    scores.update(factor_recovery(reconstructions, test.factor_codes(), dataset.images, dataset.factor_codes()))
-    return {"rows": [row({"pixel_threshold": threshold, "n_images": len(test.images)}, scores)]}
+    """One row: pixel scores, validity and factor recovery of the deterministic reconstructions of
+    the test split; and, the ceiling of every sample score of the model, the validity and factor
+    recovery of its reconstructions of the train split (no sampler of its decoder does better than
+    what it draws of images it saw; the train-test gap is memorisation)."""
+    renders, render_codes = dataset.images, dataset.factor_codes()
+    threshold, validity_iou = settings["pixel_threshold"], settings["validity_iou"]
+    splits = {split: dataset.subset(split) for split in ("test", "train")}
+    scores = {}
+    for (split, images), prefix in zip(splits.items(), ("", "train_")):
+        reconstructions = reconstruct(trained.model, trained.params, images.images, trained.config.reconstruction)
+        nearest = nearest_renders(reconstructions, renders, render_codes, validity_iou, threshold)
+        found = recovery(nearest.index, nearest.distance, images.factor_codes(), render_codes)
+        if split == "test":
+            scores.update(reconstruction_scores(images.images, reconstructions, threshold), **found)
+        else:
+            scores["train_factor_recovery"] = found["factor_recovery"]
+        scores[f"{prefix}validity"] = float(nearest.valid.mean())
+    used = {"pixel_threshold": threshold, "validity_iou": validity_iou, "n_images": len(splits["test"].images),
+            "n_train_images": len(splits["train"].images)}
+    return {"rows": [row(used, scores)]}

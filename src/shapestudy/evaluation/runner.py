@@ -1,29 +1,46 @@
-"""One evaluation job: score every trained seed of a point with one metric and write the
-point's score file (a section per seed), and the arrays the metric keeps, if any. The seeds share
-the job's start-up, the dataset and the compiled programs."""
+"""One evaluation job: score every trained seed of a point with one metric and write the point's
+score file (a section per seed), and the arrays the metric keeps, if any. The seeds share the job's
+start-up, the dataset and the compiled programs; a seed whose parameters and scoring settings did
+not change since it was last scored takes its scores from the cache (cache.py) instead."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
+from shapestudy import files
 from shapestudy.data import dataset
 from shapestudy.evaluation import scores
+from shapestudy.evaluation.cache import ScoreCache, key
 from shapestudy.evaluation.metrics import METRICS
 from shapestudy.training import artifacts
 
 
-def evaluate_point(name: str, data_path, params_paths, record_paths, settings: dict, outputs: dict,
-                   point: str) -> None:
+def evaluate_point(name: str, data_path, params_paths, record_paths, settings: dict, outputs: dict, point: str,
+                   code: str) -> None:
     """Score the point's runs; `outputs` names the score file ("scores") and, for a metric that
-    keeps arrays, their file ("arrays")."""
+    keeps arrays, their file ("arrays"); `code` is the rule's code fingerprint."""
     metric = METRICS[name]
-    shapes = dataset.load(data_path)
-    sections, arrays = [], {}
-    for trained in artifacts.trained_runs(params_paths, record_paths):
-        result = metric.score(shapes, trained, settings)
-        arrays[trained.run] = result.pop("arrays", {})
-        sections.append(scores.section(trained.run, vars(trained.config), training=trained.outcome, **result))
-        print(trained.run, result["rows"], file=sys.stderr)
+    cache = ScoreCache(Path(outputs["scores"]).parent / "cache")
+    identity = {"metric": name, "settings": settings, "code": code, "versions": files.package_versions()}
+    shapes, sections, arrays = None, [], {}
+    for params_path, record_path in zip(params_paths, record_paths):
+        run = Path(params_path).parent.name
+        record = artifacts.read_record(record_path)
+        # The cap is left out: a run restored or continued to the same parameters scores the same.
+        config = {field: value for field, value in record["config"].items() if field != "max_epochs"}
+        run_key = key(params_path, config, identity)
+        cached = cache.load(run, run_key)
+        if cached is None:
+            shapes = shapes or dataset.load(data_path)  # only a job with a seed to score reads the dataset
+            result = metric.score(shapes, artifacts.load_trained(params_path, record_path), settings)
+            cached = result.pop("arrays", {}), {**result, "ran_on": files.where_it_ran()}
+            cache.save(run, run_key, *cached)
+            print(f"{run}: scored {result['rows']}", file=sys.stderr)
+        else:
+            print(f"{run}: scores reused (its parameters and scoring settings are unchanged)", file=sys.stderr)
+        arrays[run], scored = cached
+        sections.append({"run": run, "config": record["config"], **scored, "training": artifacts.outcome(record)})
     if metric.arrays:
         scores.write_arrays(outputs["arrays"], arrays)
     scores.write(outputs["scores"], point, sections)

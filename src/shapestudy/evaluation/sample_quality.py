@@ -3,34 +3,14 @@ for the samples of every sampler of the registry (samplers.py)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from shapestudy.data.grid import FACTORS
 from shapestudy.evaluation import samplers
-from shapestudy.evaluation.projection import flatten, iou, project_translated, squared_distances
+from shapestudy.evaluation.projection import Nearest, flatten, nearest_renders, squared_distances
 from shapestudy.evaluation.scores import row
 from shapestudy.sizes import STORED_SAMPLES
 from shapestudy.training.inference import decode, encode
-
-
-class Nearest(NamedTuple):
-    """Each sample's nearest render of M (its index), the Euclidean distance to it, and whether
-    the sample is valid: IoU with that render at least the threshold, both thresholded."""
-
-    index: np.ndarray
-    distance: np.ndarray
-    valid: np.ndarray
-
-
-def nearest_renders(samples, renders, render_codes, iou_threshold: float = 0.9, pixel_threshold: float = 0.5,
-                    chunk: int = 4096) -> Nearest:
-    samples = flatten(samples)
-    index, distance = project_translated(samples, renders, render_codes, chunk=chunk)
-    # The chosen renders only, converted (renders may be a dataset's uint8 images, all of M).
-    valid = iou(samples, np.asarray(renders)[index], threshold=pixel_threshold) >= iou_threshold
-    return Nearest(index, distance, valid)
 
 
 def manifold_scores(
@@ -136,11 +116,19 @@ def prdc(real, fake, k: int = 5, chunk: int = 4096) -> dict:
 
 
 def score(dataset, trained, settings: dict) -> dict:
-    """Rows of manifold scores and the PRDC cross-check, one per sampler; and, as arrays, the first
-    STORED_SAMPLES decoded samples of each sampler and whether each is valid."""
+    """Rows of manifold scores and the PRDC cross-check, one per sampler, with the cross-check's own
+    ceiling beside them; and, as arrays, the first STORED_SAMPLES decoded samples of each sampler
+    and whether each is valid."""
     model, params, config = trained.model, trained.params, trained.config
-    test_images = dataset.subset("test").images
+    test_images, train_images = dataset.subset("test").images, dataset.subset("train").images
     test_mask = dataset.factors["split"].to_numpy() == "test"
+    n_fake = min(settings["samples"], len(test_images))
+    # PRDC's ceiling at this k: real images (a seeded draw of training images, as many as the
+    # samples compared) against the test images, where a perfect generator would score.
+    real = np.random.default_rng(settings["seed"]).choice(len(train_images), size=min(n_fake, len(train_images)),
+                                                          replace=False)
+    ceiling = {f"pixel_{name}_ceiling": value
+               for name, value in prdc(test_images, train_images[np.sort(real)], k=settings["prdc_k"]).items()}
     latents = samplers.draw_latents(
         settings["samples"], config.latent_dim, settings["seed"],
         lambda: encode(model, params, dataset.subset("train").images)[0], settings["mixture_components"],
@@ -157,9 +145,9 @@ def score(dataset, trained, settings: dict) -> dict:
         # The pixel-space cross-check against the test images, with as many samples as test images
         # (the first ones): PRDC compares sets of equal size (Naeem et al. 2020), and recall and
         # coverage grow with the number of samples. Its coverage is not the manifold coverage.
-        fake = samples[: len(test_images)]
+        fake = samples[:n_fake]
         cross_check = prdc(test_images, fake, k=settings["prdc_k"])
-        scores.update({f"pixel_{name}": value for name, value in cross_check.items()})
+        scores.update({f"pixel_{name}": value for name, value in cross_check.items()}, **ceiling)
         used = {
             "n_samples": len(samples), "n_renders": len(dataset.images),
             "iou_threshold": settings["validity_iou"], "pixel_threshold": settings["pixel_threshold"],

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from shapestudy import seeds
+
 # The mixture of k components is named MIXTURE_PREFIX + k and draws from seed + MIXTURE_OFFSET + k:
 # an offset of its own for every k.
 MIXTURE_PREFIX, MIXTURE_OFFSET = "gmm", 100
@@ -50,7 +52,8 @@ def fit_mixture(codes, components: int, seed: int):
         raise ValueError(f"a mixture of {components} components needs at least {components} training codes, "
                          f"got {len(codes)} (evaluation.mixture_components)")
     with threadpool_limits(1):
-        return GaussianMixture(components, covariance_type="full", init_params="k-means++", random_state=seed).fit(codes)
+        return GaussianMixture(components, covariance_type="full", init_params="k-means++",
+                               random_state=seeds.below(seed, seeds.SKLEARN_BITS)).fit(codes)
 
 
 def sample_mixture(seed: int, weights, means, covariances, n: int) -> np.ndarray:

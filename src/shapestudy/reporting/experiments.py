@@ -1,11 +1,17 @@
-"""The report's Experiments section, written from the aggregated tables: setup, tables, figures
-and one paragraph per finding. Every number comes from a table; whether a claim holds is decided
-by comparing numbers, never assumed."""
+"""The report's Experiments section and its appendix, written from the aggregated tables.
+
+The section has the length of a paper's: the setup, one paragraph per finding, a few condensed
+tables that decide the claims, the main figures, the claims with their corrected intervals, and a
+Conclusion from the verdicts. Every table in full and every figure go to the appendix. Every number
+comes from a table; whether a claim holds is decided by the claims table (claims.py), never
+assumed. Blocks are rendered as Markdown, LaTeX and one self-contained HTML page.
+"""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+from collections.abc import Callable
 from html import escape
 
 import numpy as np
@@ -15,20 +21,23 @@ from shapestudy.data import grid
 from shapestudy.evaluation import samplers
 from shapestudy.evaluation.metrics import METRICS
 from shapestudy.reporting import claims, formats
-from shapestudy.reporting.tables import CONVERGED, SEED_FREE_KEYS, footnote, not_converged, presentable, split_by_kind
+from shapestudy.reporting.figures import FIGURES
+from shapestudy.reporting.tables import CONVERGED, NOT_CONVERGED_MARK, SEED_FREE_KEYS, footnote, not_converged, \
+    presentable, split_by_kind
 from shapestudy.training import families
 
-LIKELIHOODS = {"mse": "squared error (a Gaussian decoder of fixed variance)", "bce": "Bernoulli cross-entropy"}
-
-
-SECTIONS = ("Experiments", "Conclusion")  # headings of the report's sections; the others are subsections
+LIKELIHOODS = {"mse": "squared error", "bce": "Bernoulli cross-entropy"}
+SECTIONS = ("Experiments", "Conclusion", "Appendix")  # top-level headings; the others are subsections
 
 
 @dataclasses.dataclass
 class Block:
-    kind: str  # heading, paragraph, table, claims (the claims table), figure
-    text: str = ""
-    name: str = ""
+    kind: str  # heading, paragraph, table, figure
+    text: str = ""  # a heading or paragraph; a table's or figure's caption
+    name: str = ""  # a table's or figure's name (its label)
+    columns: list[str] = dataclasses.field(default_factory=list)
+    rows: list[tuple[str, ...]] = dataclasses.field(default_factory=list)
+    note: str = ""  # below a table
 
 
 def fmt(value: float, digits: int = 3) -> str:
@@ -39,40 +48,81 @@ def pct(value: float) -> str:
     return "n/a" if pd.isna(value) else f"{100 * value:.1f}%"
 
 
+def mean_sd(row: pd.Series, score: str, show=pct) -> str:
+    sd = row[f"{score}_sd"]
+    return show(row[f"{score}_mean"]) + ("" if pd.isna(sd) else f" ± {show(sd)}")
+
+
 label = families.label
 
 
-def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
-    data, sweep, training = config["data"], config["sweep"], config["training"]
-    n = int(tables["reconstruction"]["n"].max())
-    models = []
-    for model, axes in sweep.items():
-        values = "".join(
-            f", {families.HYPERPARAMETERS[h].symbol} in {axes[h]}" for h in families.family(model).hyperparameters
-        )
-        models.append(
-            f"{families.family(model).label} with likelihoods {axes['reconstruction']}, latent sizes "
-            f"{axes['latent_dim']}{values} and seeds {axes['seed']}"
-        )
-    sizes = f"{data['size_min']}..{data['size_max']}"
-    schedule = (f"warmup over {training['warmup_epochs']} epochs to {training['learning_rate']:g}, then cosine decay "
-                f"to 1% at epoch {training['max_epochs']}" if training["schedule"] == "warmup_cosine"
-                else f"constant {training['learning_rate']:g}")
-    return (
-        f"Data: every tuple of {len(data['shapes'])} shape(s) ({', '.join(data['shapes'])}), sizes {sizes} "
-        f"pixels and every position inside a {data['canvas']}x{data['canvas']} canvas, rendered once "
-        f"({int(tables['rate']['n_images'].iloc[0])} test images); "
-        f"H(X) = {tables['rate']['entropy_bits_mean'].iloc[0]:.2f} bits. Splits "
-        f"{data['splits']['train']:g}/{data['splits']['validation']:g}/{data['splits']['test']:g} by tuple. "
-        f"Models: {'; '.join(models)}; architecture {', '.join(sorted({a for s in sweep.values() for a in s['arch']}))} "
-        f"(MLP hidden widths {'-'.join(map(str, training['hidden']))}, mirrored in the decoder). "
-        f"Training: Adam with learning rate {schedule}, batch {training['batch_size']}; reconstruction error summed "
-        f"over pixels and KL summed over latent dimensions, both averaged over the batch. Training stops when the best "
-        f"validation loss of the last {training['patience']} epochs is less than {100 * training['tolerance']:g}% below "
-        f"the best before them (converged), or at {training['max_epochs']} epochs (not converged), and keeps the "
-        f"parameters of the best validation epoch. {convergence(tables['reconstruction'])} "
-        f"Tables give mean ± sd over up to {n} seeds."
-    )
+def variant(row: pd.Series) -> str:
+    """'AE bce' or 'VAE β=4 mse': a row of a condensed table."""
+    return families.variant(row)
+
+
+def variants(table: pd.DataFrame) -> list[str]:
+    """The variants of a table in the order the condensed tables list them: likelihood, model, beta."""
+    ordered = table.sort_values(["reconstruction", "model", *families.HYPERPARAMETERS])
+    return list(dict.fromkeys(ordered.apply(variant, axis=1)))
+
+
+def by_latent(table: pd.DataFrame, cell: Callable[[pd.Series], str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """A condensed table: a row per variant, a column per latent size, `cell` of each configuration;
+    a variant with a configuration whose seeds did not all converge is marked."""
+    table = table.assign(variant=table.apply(variant, axis=1))
+    dims = sorted(table["latent_dim"].unique())
+    rows = []
+    for name in variants(table):
+        own = table[table["variant"] == name].set_index("latent_dim")
+        mark = f" {NOT_CONVERGED_MARK}" if not_converged(own).any() else ""
+        rows.append((name + mark, *(cell(own.loc[d]) if d in own.index else "" for d in dims)))
+    return ["model, likelihood", *(f"latent {d}" for d in dims)], rows
+
+
+def ceilings(samples: pd.DataFrame, reconstruction: pd.DataFrame) -> pd.DataFrame:
+    """The best sampler fitted after training of each configuration (highest mean validity), beside
+    the validity of the model's reconstructions of training images: no sampler of its decoder
+    does better (the ceiling)."""
+    keys = [k for k in SEED_FREE_KEYS if k in samples]
+    fitted = samples[samples["sampler"] != "prior"]
+    best = fitted.loc[fitted.groupby(keys, dropna=False)["validity_mean"].idxmax()]
+    return best.merge(reconstruction[[*keys, "train_validity_mean", "validity_mean"]], on=keys,
+                      suffixes=("", "_reconstruction"))
+
+
+
+def best_fitted_cell(labels: dict[str, str]) -> Callable[[pd.Series], str]:
+    """'43.0% (GMM k=100; 81.0% of 53.1%)': the best fitted sampler's validity, the sampler, and the
+    validity as a share of the ceiling."""
+    def cell(row: pd.Series) -> str:
+        return (f"{pct(row['validity_mean'])} ({labels.get(row['sampler'], row['sampler'])}; "
+                f"{pct(share(row['validity_mean'], row['train_validity_mean']))} of {pct(row['train_validity_mean'])})")
+    return cell
+
+
+def latents_table(table: pd.DataFrame, n_factors: int):
+    at = table[table["latent_dim"] == n_factors]
+    shown = [("mig", "MIG"), ("r2_x", "R² x"), ("r2_y", "R² y"), ("r2_size", "R² size"),
+             ("accuracy_shape", "shape accuracy")]
+    rows = []
+    for name in variants(at):
+        row = at[at.apply(variant, axis=1) == name].iloc[0]
+        rows.append((name, *(mean_sd(row, score, lambda v: fmt(v, 2)) for score, _ in shown)))
+    return ["model, likelihood", *(title for _, title in shown)], rows
+
+
+def claims_summary(table: pd.DataFrame):
+    counts = claims.count_verdicts(table)
+    rows = []
+    for claim, statement in claims.CLAIMS.items():
+        if claim not in counts:
+            continue
+        first = table[table["claim"] == claim].iloc[0]
+        c = counts[claim]
+        rows.append((statement, str(int(first["comparisons"])), claims.CORRECTIONS[first["correction"]],
+                     str(c[claims.SUPPORTED]), str(c[claims.CONTRADICTED]), str(c[claims.UNDECIDED])))
+    return ["claim", "tested", "correction", "supported", "contradicted", "undecided"], rows
 
 
 def convergence(table: pd.DataFrame) -> str:
@@ -83,277 +133,290 @@ def convergence(table: pd.DataFrame) -> str:
     converged = int(round((table[f"{CONVERGED}_mean"] * table["n"]).sum()))
     if converged == runs:
         return f"All {runs} runs converged."
-    flagged = [f"{label(row)}" for _, row in table[not_converged(table)].iterrows()]
-    return (f"{converged} of {runs} runs converged; the configurations with a seed that did not are marked † in every "
-            f"table: {', '.join(flagged)}.")
+    flagged = [label(row) for _, row in table[not_converged(table)].iterrows()]
+    return (f"{converged} of {runs} runs converged; the configurations with a seed that stopped at the cap are marked "
+            f"{NOT_CONVERGED_MARK} in every table: {', '.join(flagged)}.")
 
 
-def reconstruction_finding(table: pd.DataFrame) -> str:
-    ae, vae = split_by_kind(table)
-    parts = []
-    for dim in sorted(set(ae["latent_dim"]) & set(vae["latent_dim"])):
-        a = ae[ae["latent_dim"] == dim]["mse_mean"].iloc[0]
-        best_vae = vae[vae["latent_dim"] == dim].sort_values("mse_mean").iloc[0]
-        parts.append(f"latent {dim}: AE {fmt(a)} vs best VAE (β = {best_vae['beta']:g}) {fmt(best_vae['mse_mean'])}")
-    lower = sum(
-        ae[ae["latent_dim"] == d]["mse_mean"].iloc[0] < vae[vae["latent_dim"] == d]["mse_mean"].min()
-        for d in set(ae["latent_dim"]) & set(vae["latent_dim"])
-    )
-    total = len(set(ae["latent_dim"]) & set(vae["latent_dim"]))
-    best = table.sort_values("factor_recovery_mean", ascending=False).iloc[0]
-    verdict = (
-        f"The AE's mean test MSE per pixel is below every VAE's at {lower} of {total} latent sizes ("
-        f"{'; '.join(parts)})"
-        if total
-        else "Only one model family was trained with this likelihood"
-    )
+def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
+    data, sweep, training = config["data"], config["sweep"], config["training"]
+    models = []
+    for model, axes in sweep.items():
+        values = "".join(f", {families.HYPERPARAMETERS[h].symbol} in {axes[h]}"
+                         for h in families.family(model).hyperparameters)
+        models.append(f"{families.family(model).label} (latent sizes {axes['latent_dim']}{values})")
+    seeds = int(tables["reconstruction"]["n"].max())
     return (
-        f"Reconstruction. {verdict}. "
-        f"Projecting reconstructions onto the renderable set recovers the exact tuple best for "
-        f"{label(best)}: {pct(best['factor_recovery_mean'])} of test images."
+        f"Data: every tuple of {len(data['shapes'])} shape(s) ({', '.join(data['shapes'])}), sizes "
+        f"{data['size_min']}..{data['size_max']} pixels at every position inside a {data['canvas']}x{data['canvas']} "
+        f"canvas, rendered once; H(X) = {tables['rate']['entropy_bits_mean'].iloc[0]:.2f} bits; splits "
+        f"{data['splits']['train']:g}/{data['splits']['validation']:g}/{data['splits']['test']:g} by tuple "
+        f"({int(tables['rate']['n_images'].iloc[0])} test images). Models: {'; '.join(models)}, each under "
+        f"both likelihoods where the sweep lists them, MLP {'-'.join(map(str, training['hidden']))}, up to {seeds} "
+        f"seeds per configuration. Training: Adam, batch {training['batch_size']}, the step size rising over "
+        f"{training['warmup_epochs']} epochs to {training['learning_rate']:g}, then constant and multiplied by "
+        f"{training['reduction_factor']:g} at each plateau of the validation loss ({training['patience']} epochs at one "
+        f"step size within {100 * training['tolerance']:g}% of the best before them), at most {training['reductions']} "
+        f"times; a plateau at the lowest step size ends a run, converged; a cap of {training['max_epochs']} epochs "
+        f"stops the others. The best validation epoch's parameters are kept. {convergence(tables['reconstruction'])} "
+        f"Tables give mean ± sd over seeds."
     )
 
 
-def best_sampler(table: pd.DataFrame) -> pd.Series:
-    """The row (configuration and sampler) with the highest mean validity."""
-    return table.sort_values("validity_mean").iloc[-1]
+def strongest(table: pd.DataFrame, claim: str) -> pd.Series | None:
+    """The decided comparison of a claim with the largest effect (one without an effect size last), or None."""
+    rows = table[(table["claim"] == claim) & (table["verdict"] != claims.UNDECIDED)]
+    return None if rows.empty else rows.loc[rows["effect_size"].abs().fillna(-1.0).idxmax()]
 
 
-def sampler_summary(row: pd.Series, labels: dict[str, str]) -> str:
-    return (f"{label(row)} with {labels.get(row['sampler'], row['sampler'])}: {pct(row['validity_mean'])} valid, "
-            f"novelty {fmt(row['novelty_mean'], 2)}, coverage {pct(row['coverage_mean'])}")
-
-
-def samples_finding(table: pd.DataFrame, labels: dict[str, str]) -> str:
-    prior = table[table["sampler"] == "prior"]
-    ae, vae = split_by_kind(prior)
-    if ae.empty or vae.empty:
-        return "Sample quality. The sweep lacks an AE or a VAE; the comparison needs both."
-    sizes = sorted(set(ae["latent_dim"]) & set(vae["latent_dim"]))
-    comparison = "; ".join(
-        f"latent {d}: AE {pct(ae[ae['latent_dim'] == d]['validity_mean'].iloc[0])} vs best VAE "
-        f"{pct(vae[vae['latent_dim'] == d]['validity_mean'].max())}" for d in sizes
-    )
-    best_vae = best_sampler(vae)
-    text = (
-        f"Sample quality. Share of N(0, I) samples that are valid shapes (IoU with the nearest render at least "
-        f"{table['iou_threshold'].iloc[0]:g}), {comparison}; the claims table decides the difference. The best VAE "
-        f"prior, {label(best_vae)}, covers {pct(best_vae['coverage_mean'])} of M against "
-        f"{pct(best_vae['coverage_true_mean'])} for as many true samples, and {pct(best_vae['novelty_mean'])} of its "
-        f"valid samples are test tuples never seen in training."
-    )
-    fitted = table[table["sampler"] != "prior"]
-    if len(fitted):
-        best_ae, best_fitted_vae = (best_sampler(kind) for kind in split_by_kind(fitted))
-        text += (
-            f" Sampled instead from densities fitted to the training codes, the best AE is "
-            f"{sampler_summary(best_ae, labels)}, and the best VAE {sampler_summary(best_fitted_vae, labels)}."
-        )
+def verdicts_text(table: pd.DataFrame, claim: str) -> str:
+    """'supported in 5, contradicted in 2 and undecided in 9 of 16 comparisons (Holm), e.g. ...'"""
+    rows = table[table["claim"] == claim]
+    if rows.empty:
+        return "not tested by this sweep"
+    counts = claims.count_verdicts(rows)[claim]
+    first = rows.iloc[0]
+    text = (f"supported in {counts[claims.SUPPORTED]}, contradicted in {counts[claims.CONTRADICTED]} and undecided in "
+            f"{counts[claims.UNDECIDED]} of {len(rows)} comparisons ({claims.CORRECTIONS[first['correction']]}, "
+            f"{first['confidence']:.0%} family-wise)" if first["correction"] == "holm" else
+            f"supported in {counts[claims.SUPPORTED]}, contradicted in {counts[claims.CONTRADICTED]} and undecided in "
+            f"{counts[claims.UNDECIDED]} of {len(rows)} comparisons ({claims.CORRECTIONS[first['correction']]})")
+    example = strongest(table, claim)
+    if example is not None:
+        effect = "" if pd.isna(example["effect_size"]) else f", effect size {fmt(example['effect_size'], 2)}"
+        text += f"; the largest decided effect: {example['subject']}, {example['quantity']}, {claims.interval(example)}{effect}"
     return text
 
 
-def rate_finding(table: pd.DataFrame, sigma: float) -> str:
+def share(part: float, whole: float) -> float:
+    return part / whole if whole > 0 else np.nan
+
+
+def reconstruction_finding(table: pd.DataFrame, claims_table: pd.DataFrame) -> str:
+    best, worst = (table.sort_values("factor_recovery_mean").iloc[i] for i in (-1, 0))
+    gap = (table["train_factor_recovery_mean"] - table["factor_recovery_mean"])
+    widest = table.loc[gap.idxmax()]
+    return (
+        f"Reconstruction (Table 2). Projected onto the renderable set, test reconstructions recover the exact tuple "
+        f"most often for {label(best)} ({mean_sd(best, 'factor_recovery')}) and least often for {label(worst)} "
+        f"({mean_sd(worst, 'factor_recovery')}). Reconstructions of training images recover more than those of test "
+        f"images in {int((gap > 0).sum())} of {len(table)} configurations, by up to {pct(gap.max())} for "
+        f"{label(widest)}: the models partly memorise training tuples. “{claims.CLAIMS['reconstruction']}” is "
+        f"{verdicts_text(claims_table, 'reconstruction')}."
+    )
+
+
+def generation_finding(samples: pd.DataFrame, reconstruction: pd.DataFrame, claims_table: pd.DataFrame,
+                       labels: dict[str, str]) -> str:
+    best = ceilings(samples, reconstruction)
+    ae, vae = split_by_kind(best)
+    parts = []
+    for name, rows in (("AE", ae), ("VAE", vae)):
+        if len(rows):
+            top = rows.loc[rows["validity_mean"].idxmax()]
+            parts.append(f"the best {name} sampler is {labels.get(top['sampler'], top['sampler'])} on {label(top)}, "
+                         f"{pct(top['validity_mean'])} valid with novelty {fmt(top['novelty_mean'], 2)}, "
+                         f"{pct(share(top['validity_mean'], top['train_validity_mean']))} of its ceiling")
+    ceiling = samples[[c for c in samples if c.startswith("pixel_") and c.endswith("_ceiling_mean")]].iloc[0]
+    return (
+        f"Generation (Tables 3 and 4, Figure frontier). Under the prior N(0, I), “{claims.CLAIMS['prior_samples']}” is "
+        f"{verdicts_text(claims_table, 'prior_samples')}. Sampled the same way, by samplers fitted to the training codes "
+        f"after training, “{claims.CLAIMS['same_sampler']}” is {verdicts_text(claims_table, 'same_sampler')}; "
+        f"and “{claims.CLAIMS['prior_against_fitted']}” is {verdicts_text(claims_table, 'prior_against_fitted')}. "
+        f"Against the ceiling, the validity of the model's reconstructions of training images, {'; '.join(parts)}. "
+        f"Real training images score PRDC precision {fmt(ceiling['pixel_precision_ceiling_mean'], 2)} and recall "
+        f"{fmt(ceiling['pixel_recall_ceiling_mean'], 2)} against the test images: the cross-check's own ceiling at "
+        f"k = {int(samples['pixel_k'].iloc[0])}."
+    )
+
+
+def rate_finding(table: pd.DataFrame, claims_table: pd.DataFrame, sigma: float) -> str:
     at = table[np.isclose(table["sigma"], sigma)]
     entropy = at["entropy_bits_mean"].iloc[0]
-    ae, vae = split_by_kind(at)
-    text = f"Information rate. At σ = {sigma:g}, "
-    if len(ae):
-        text += f"AE rates span {fmt(ae['rate_bits_mean'].min())}–{fmt(ae['rate_bits_mean'].max())} bits with distortion {fmt(ae['distortion_mean'].min())}–{fmt(ae['distortion_mean'].max())}; "
+    _, vae = split_by_kind(at)
+    above = at[at["rate_bits_mean"] > entropy]
+    text = (f"Information rate (Table 5). At σ = {sigma:g}, {len(above)} of {len(at)} configurations report R(σ) above "
+            f"H(X) = {entropy:.2f} bits, where R measures the latent's scale against the noise rather than information "
+            f"about X.")
     if len(vae):
-        text += f"VAE rates span {fmt(vae['rate_bits_mean'].min())}–{fmt(vae['rate_bits_mean'].max())} bits with distortion {fmt(vae['distortion_mean'].min())}–{fmt(vae['distortion_mean'].max())}. "
-        above = at[at["rate_bits_mean"] > entropy]
-        text += (
-            f"{len(above)} of {len(at)} configurations report R(σ) above H(X) = {entropy:.2f} bits: there R measures the latent's scale against the noise, not information about X. "
-            if len(above)
-            else f"No configuration reports R(σ) above H(X) = {entropy:.2f} bits. "
-        )
-        kl = vae.groupby("beta")["kl_rate_bits_mean"].mean()
-        trend = "falls" if kl.is_monotonic_decreasing and len(kl) > 1 else "does not fall monotonically"
-        # A trend of means over all latent sizes; the claims table decides it per configuration.
-        text += (
-            f"The VAE's KL rate, an upper bound on I(X; Z), {trend} as β grows "
-            f"({', '.join(f'β = {b:g}: {fmt(v)} bits' for b, v in kl.items())}, averaged over latent sizes), "
-            f"with {fmt(vae['active_dimensions_mean'].min())}–{fmt(vae['active_dimensions_mean'].max())} active dimensions."
-        )
+        text += (f" The VAE's KL rate, an upper bound on I(X; Z), spans {fmt(vae['kl_rate_bits_mean'].min())}–"
+                 f"{fmt(vae['kl_rate_bits_mean'].max())} bits with {fmt(vae['active_dimensions_mean'].min())}–"
+                 f"{fmt(vae['active_dimensions_mean'].max())} active dimensions; “{claims.CLAIMS['rate_falls']}” is "
+                 f"{verdicts_text(claims_table, 'rate_falls')}.")
     return text
 
 
-def latents_finding(table: pd.DataFrame, n_factors: int) -> str:
+def latents_finding(table: pd.DataFrame, claims_table: pd.DataFrame, n_factors: int) -> str:
     at = table[table["latent_dim"] == n_factors]
     if at.empty:
         return f"Latent meaning. No model has a latent of {n_factors} dimensions, the number of factors."
-    parts = [
-        f"{label(row)}: MIG {fmt(row['mig_mean'], 2)}, linear R² x {fmt(row['r2_x_mean'], 2)}, y {fmt(row['r2_y_mean'], 2)}, size {fmt(row['r2_size_mean'], 2)}"
-        for _, row in at.iterrows()
-    ]
-    linear = at[["r2_x_mean", "r2_y_mean", "r2_size_mean"]].min(axis=1)
-    exact = (linear > 0.9) & (at["mig_mean"] > 0.5)
-    verdict = (
-        f"{int(exact.sum())} of {len(at)} such models have a mean MIG above 0.5 and every mean R² above 0.9"
-        if exact.any()
-        else "no such model has a mean MIG above 0.5 with every mean R² above 0.9"
-    )
-    return (
-        f"Latent meaning. With as many latent dimensions as factors ({n_factors}), {verdict}. {'; '.join(parts)}. "
-        f"Best MIG overall: {label(table.sort_values('mig_mean').iloc[-1])} with {fmt(table['mig_mean'].max(), 2)}."
-    )
+    best = at.loc[at["mig_mean"].idxmax()]
+    return (f"Latent meaning (Table 6). With as many latent dimensions as factors ({n_factors}), the highest MIG is "
+            f"{label(best)}'s, {mean_sd(best, 'mig', lambda v: fmt(v, 2))}; “{claims.CLAIMS['one_factor_per_dimension']}” "
+            f"is {verdicts_text(claims_table, 'one_factor_per_dimension')}.")
 
 
-def _verdict_counts(rows: pd.DataFrame) -> str:
-    (counts,) = claims.count_verdicts(rows).values()
-    return ", ".join(f"{number} {verdict}" for verdict, number in counts.items())
-
-
-def claims_finding(table: pd.DataFrame) -> str:
-    """Per claim and likelihood, how many comparisons each verdict got, and the seeds the
-    undecided ones would need."""
-    parts = []
-    for claim, statement in claims.CLAIMS.items():
-        rows = table[table["claim"] == claim]
-        if rows.empty:
-            continue
-        per_likelihood = "; ".join(f"{likelihood}: {_verdict_counts(group)}"
-                                   for likelihood, group in rows.groupby("reconstruction", sort=False))
-        needed = rows.loc[rows["verdict"] == claims.UNDECIDED, "seeds_needed"]
-        needed = needed[np.isfinite(needed)]
-        more = ""
-        if len(needed):
-            low, high = int(needed.min()), int(needed.max())
-            more = f"; the undecided would need {low if low == high else f'{low}–{high}'} seeds"
-        parts.append(f"“{statement}” ({len(rows)} comparison{'s' * (len(rows) != 1)}; {per_likelihood}{more})")
-    return (f"Claims. Each claim of the report is decided per architecture, likelihood and latent size from the "
-            f"difference of the means and its {table['confidence'].iloc[0]:.0%} t interval over seeds, and undecided "
-            f"where the interval holds 0: {'; '.join(parts)}.")
-
-
-def conclusion(claims_table: pd.DataFrame, samples: pd.DataFrame, labels: dict[str, str]) -> str:
-    """The Conclusion, from the verdicts and the best sampler of each family and likelihood."""
+def conclusion(claims_table: pd.DataFrame) -> str:
+    """The Conclusion, from the verdicts: per claim, what held, in how many comparisons, under
+    which correction."""
+    if claims_table.empty:
+        return "No claim could be tested with this sweep."
     held = []
     for claim, counts in claims.count_verdicts(claims_table).items():
         statement, total = claims.CLAIMS[claim], sum(counts.values())
         if counts[claims.SUPPORTED] == total:
-            held.append(f"the claim that {statement} is supported in every comparison ({total})")
+            held.append(f"“{statement}” held in all {total} comparisons")
         elif counts[claims.CONTRADICTED] == total:
-            held.append(f"the claim that {statement} is contradicted in every comparison ({total})")
+            held.append(f"“{statement}” failed in all {total} comparisons")
+        elif counts[claims.UNDECIDED] == total:
+            held.append(f"“{statement}” was decided in none of its {total} comparisons")
         else:
-            held.append(f"the claim that {statement} is supported in {counts[claims.SUPPORTED]} of {total} "
-                        f"comparisons, contradicted in {counts[claims.CONTRADICTED]} and undecided in "
-                        f"{counts[claims.UNDECIDED]}")
-    best = []
-    for _, rows in samples.groupby(["reconstruction", "model"], sort=False):
-        best.append(sampler_summary(best_sampler(rows), labels))
+            held.append(f"“{statement}” held in {counts[claims.SUPPORTED]} and failed in {counts[claims.CONTRADICTED]} of "
+                        f"{total} comparisons")
+    first = claims_table.iloc[0]
     seeds = int(claims_table["n"].max())
-    return (f"On generated shapes, with up to {seeds} seed{'s' * (seeds != 1)} per configuration, "
-            f"{'; '.join(held)}. The sampler with the most valid samples, per model and likelihood: {'; '.join(best)}.")
+    return (f"With up to {seeds} seed{'s' * (seeds != 1)} per configuration and each claim's comparisons held together "
+            f"to a {1 - first['confidence']:.0%} error rate ({claims.CORRECTIONS[first['correction']]}; the others are "
+            f"undecided, not refuted): {'; '.join(held)}.")
+
+
+def main_figures(figures: list[str]) -> list[str]:
+    return [name for name in figures if FIGURES[name].main]
 
 
 def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, str], figures: list[str]) -> list[Block]:
+    """The Experiments section and the Conclusion."""
     sigma = config["figures"]["sigma"]
     n_factors = grid.n_factors(config["data"]["shapes"])
     labels = samplers.labels(config["evaluation"]["mixture_components"])
+    claims_table = tables["claims"]
+    samples, reconstruction, rate = tables["sample_quality"], tables["reconstruction"], tables["rate"]
+    prior = samples[samples["sampler"] == "prior"]
+    vae_rate = split_by_kind(rate[np.isclose(rate["sigma"], sigma)])[1]
     blocks = [Block("heading", "Experiments"), Block("paragraph", setup(config, tables))]
-    finders = {
-        "reconstruction": reconstruction_finding,
-        "sample_quality": lambda table: samples_finding(table, labels),
-        "rate": lambda table: rate_finding(table, sigma),
-        "latents": lambda table: latents_finding(table, n_factors),
-    }
-    for name, finder in finders.items():
-        # Beta means another trade-off under each likelihood: every finding is per likelihood.
-        for likelihood, table in tables[name].groupby("reconstruction", sort=False):
-            finding = finder(table.reset_index(drop=True))
-            heading, _, rest = finding.partition(". ")
-            blocks.append(Block("paragraph", f"{heading}, {LIKELIHOODS.get(likelihood, likelihood)}. {rest}"))
-        blocks.append(Block("table", METRICS[name].title, name))
-    blocks += [Block("paragraph", claims_finding(tables["claims"])), Block("claims", claims.TITLE, "claims")]
-    blocks.append(Block("heading", "Figures"))
-    blocks += [Block("figure", captions[f], f) for f in figures]
-    blocks += [Block("heading", "Conclusion"),
-               Block("paragraph", conclusion(tables["claims"], tables["sample_quality"], labels))]
+    blocks += [Block("paragraph", "Claims (Table 1). Each claim of the report is tested per likelihood and latent size "
+                                  "(and per beta or sampler where it compares them) by a t test over seeds; a claim's "
+                                  "comparisons form one family whose p-values are adjusted together, and a verdict "
+                                  "needs the adjusted p-value below the error rate. Intervals below are at the level the "
+                                  "correction asks of each comparison."),
+               Block("table", "Verdicts per claim", "claims_summary", *claims_summary(claims_table))]
+    blocks += [Block("paragraph", reconstruction_finding(reconstruction, claims_table)),
+               Block("table", "Exact factor recovery of test reconstructions", "recovery",
+                     *by_latent(reconstruction, lambda r: mean_sd(r, "factor_recovery")),
+                     note=footnote(reconstruction).strip())]
+    blocks += [Block("paragraph", generation_finding(samples, reconstruction, claims_table, labels)),
+               Block("table", "Validity of prior samples, N(0, I)", "prior_validity",
+                     *by_latent(prior, lambda r: mean_sd(r, "validity"))),
+               Block("table", "The best sampler fitted after training: validity (sampler; share of the ceiling, the "
+                              "validity of the model's reconstructions of training images)", "best_fitted",
+                     *by_latent(ceilings(samples, reconstruction), best_fitted_cell(labels)))]
+    if len(vae_rate):
+        blocks += [Block("paragraph", rate_finding(rate, claims_table, sigma)),
+                   Block("table", f"KL rate of the VAE (bits) at σ = {sigma:g}", "kl_rate",
+                         *by_latent(vae_rate, lambda r: mean_sd(r, "kl_rate_bits", fmt)))]
+    else:
+        blocks.append(Block("paragraph", rate_finding(rate, claims_table, sigma)))
+    blocks += [Block("paragraph", latents_finding(tables["latents"], claims_table, n_factors))]
+    if (tables["latents"]["latent_dim"] == n_factors).any():
+        blocks.append(Block("table", f"What a latent of {n_factors} dimensions encodes", "latents",
+                            *latents_table(tables["latents"], n_factors)))
+    shown = main_figures(figures)
+    blocks.append(Block("paragraph", "Figures " + ", ".join(shown) + " follow; the appendix has every figure "
+                        "and every table in full."))
+    blocks += [Block("figure", captions[name], name) for name in shown]
+    blocks += [Block("heading", "Conclusion"), Block("paragraph", conclusion(claims_table))]
     return blocks
 
 
-def shown_table(table: pd.DataFrame, name: str, sigma: float) -> tuple[pd.DataFrame, dict]:
-    if name == "rate":
-        table = table[np.isclose(table["sigma"], sigma)]
+def full_table(table: pd.DataFrame, name: str) -> Block:
+    """A table of the study in full (every configuration), with the columns the registry shows."""
     scores = [s for s in METRICS[name].shown if f"{s}_mean" in table]
-    shown, constant = presentable(table.reset_index(drop=True), scores, digits=3)
-    keep = [c for c in shown.columns if c in (*SEED_FREE_KEYS, "sampler", "n") or c in scores]
-    return shown[keep], constant
+    shown, _ = presentable(table.reset_index(drop=True), scores, digits=3)
+    keep = [c for c in shown.columns if c in (*SEED_FREE_KEYS, "sampler", "sigma", "n") or c in scores]
+    return Block("table", f"{METRICS[name].title} (mean ± sd over seeds; every column in results/tables/{name}.csv)",
+                 name, list(keep), [tuple(r) for r in shown[keep].itertuples(index=False)],
+                 note=footnote(table).strip())
 
 
-def table_title(block: Block, sigma: float) -> str:
-    """A table block's title: the rate table shows one noise level."""
-    return f"{block.text} at σ = {sigma:g}" if block.name == "rate" else block.text
+def appendix(tables: dict[str, pd.DataFrame], captions: dict[str, str], figures: list[str]) -> list[Block]:
+    """Every table in full and every figure."""
+    blocks = [Block("heading", "Appendix")]
+    blocks += [full_table(tables[name], name) for name in METRICS]
+    columns, rows = claims.presentable(tables["claims"])
+    blocks.append(Block("table", claims.TITLE, "claims", columns, rows, note=claims.note(tables["claims"])))
+    blocks += [Block("figure", captions[name], name) for name in figures]
+    return blocks
 
 
-def to_markdown(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float) -> str:
+def words(blocks: list[Block]) -> int:
+    """The words of the paragraphs: what a reader reads besides the tables and captions."""
+    return sum(len(block.text.split()) for block in blocks if block.kind == "paragraph")
+
+
+def table_rows(blocks: list[Block]) -> int:
+    return sum(len(block.rows) for block in blocks if block.kind == "table")
+
+
+def to_markdown(blocks: list[Block]) -> str:
     lines = []
-    for block in blocks:
+    for number, block in _numbered(blocks):
         if block.kind == "heading":
-            lines += [f"## {block.text}", ""]
+            lines += [f"## {block.text}" if block.text in SECTIONS else f"### {block.text}", ""]
         elif block.kind == "paragraph":
             lines += [block.text, ""]
         elif block.kind == "table":
-            shown, _ = shown_table(tables[block.name], block.name, sigma)
-            lines += [f"**Table: {table_title(block, sigma)}** (mean ± sd over seeds; all columns in `results/tables/{block.name}.csv`)", ""]
-            lines += formats.markdown_table(shown.columns, shown.itertuples(index=False))
-            lines += ["", footnote(tables[block.name]).strip(), ""] if footnote(tables[block.name]) else [""]
-        elif block.kind == "claims":
-            columns, rows = claims.presentable(tables["claims"])
-            lines += [f"**Table: {block.text}** (all columns in `results/tables/claims.csv`)", ""]
-            lines += [*formats.markdown_table(columns, rows), "", claims.note(tables["claims"]), ""]
+            lines += [f"**Table {number}: {block.text}**", "", *formats.markdown_table(block.columns, block.rows), ""]
+            lines += [block.note, ""] if block.note else []
         elif block.kind == "figure":
-            lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure ({block.name}).* {block.text}", ""]
+            lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure {block.name}.* {block.text}", ""]
     return "\n".join(lines)
 
 
-latex_escape = formats.latex_escape
-
-
-def to_latex(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float) -> str:
+def to_latex(blocks: list[Block]) -> str:
+    """LaTeX for a document with the graphicx package, compiled from results/report/."""
     lines = []
-    for block in blocks:
+    for _, block in _numbered(blocks):
         if block.kind == "heading":
             command = "section" if block.text in SECTIONS else "subsection"
-            lines += [f"\\{command}{{{latex_escape(block.text)}}}", ""]
+            lines += [f"\\{command}{{{formats.latex_escape(block.text)}}}", ""]
         elif block.kind == "paragraph":
-            lines += [latex_escape(block.text), ""]
+            lines += [formats.latex_escape(block.text), ""]
         elif block.kind == "table":
-            shown, _ = shown_table(tables[block.name], block.name, sigma)
-            caption = f"{table_title(block, sigma)} (mean ± sd over seeds).{footnote(tables[block.name])}"
-            lines += formats.latex_table(shown.columns, shown.itertuples(index=False), caption, size=r"\scriptsize",
-                                        label=f"tab:{block.name}")
-        elif block.kind == "claims":
-            columns, rows = claims.presentable(tables["claims"])
-            lines += formats.latex_table(columns, rows, f"{block.text}. {claims.note(tables['claims'])}",
-                                        size=r"\scriptsize", label="tab:claims")
+            note = f"\\footnotesize{{{formats.latex_escape(block.note)}}}" if block.note else None
+            lines += formats.latex_table(block.columns, block.rows, block.text, size=r"\scriptsize",
+                                         label=f"tab:{block.name}", note=note)
         elif block.kind == "figure":
-            lines += [r"\begin{figure}[t]", r"\centering", f"\\includegraphics[width=\\linewidth]{{figures/{block.name}.pdf}}",
-                      f"\\caption{{{latex_escape(block.text)}}}", f"\\label{{fig:{block.name}}}", r"\end{figure}", ""]
+            lines += [r"\begin{figure}[t]", r"\centering",
+                      f"\\includegraphics[width=\\linewidth]{{../figures/{block.name}.pdf}}",
+                      f"\\caption{{{formats.latex_escape(block.text)}}}", f"\\label{{fig:{block.name}}}",
+                      r"\end{figure}", ""]
     return "\n".join(lines)
 
 
-def to_html(blocks: list[Block], tables: dict[str, pd.DataFrame], sigma: float, images: dict[str, bytes]) -> str:
-    """The section as one self-contained web page, its figures (PNG bytes by name) embedded, so
-    that it reads the same from the file and inside the HTML report."""
+def to_html(blocks: list[Block], title: str, images: dict[str, bytes]) -> str:
+    """The blocks as one self-contained web page, its figures (PNG bytes by name) embedded, so that
+    it reads the same from the file and inside the HTML report."""
     lines = []
-    for block in blocks:
+    for number, block in _numbered(blocks):
         if block.kind == "heading":
             tag = "h1" if block.text in SECTIONS else "h2"
             lines.append(f"<{tag}>{escape(block.text)}</{tag}>")
         elif block.kind == "paragraph":
             lines.append(f"<p>{escape(block.text)}</p>")
         elif block.kind == "table":
-            shown, _ = shown_table(tables[block.name], block.name, sigma)
-            caption = f"Table: {table_title(block, sigma)} (mean ± sd over seeds)"
-            note = footnote(tables[block.name]).strip() or None
-            lines += formats.html_table(shown.columns, shown.itertuples(index=False), caption=caption, note=note)
-        elif block.kind == "claims":
-            columns, rows = claims.presentable(tables["claims"])
-            lines += formats.html_table(columns, rows, caption=f"Table: {block.text}", note=claims.note(tables["claims"]))
+            lines += formats.html_table(block.columns, block.rows, caption=f"Table {number}: {block.text}",
+                                        note=block.note or None)
         elif block.kind == "figure":
             source = "data:image/png;base64," + base64.b64encode(images[block.name]).decode()
             lines += ["<figure>", f'<img src="{source}" alt="{block.name}">',
-                      f"<figcaption><i>Figure ({block.name}).</i> {escape(block.text)}</figcaption>", "</figure>"]
-    return formats.html_page("Experiments", lines)
+                      f"<figcaption><i>Figure {block.name}.</i> {escape(block.text)}</figcaption>", "</figure>"]
+    return formats.html_page(title, lines)
+
+
+def _numbered(blocks: list[Block]):
+    """Each block with its table number (1, 2, ... in order; 0 for other blocks)."""
+    number = 0
+    for block in blocks:
+        if block.kind == "table":
+            number += 1
+        yield (number if block.kind == "table" else 0), block

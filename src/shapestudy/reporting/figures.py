@@ -52,6 +52,7 @@ class Figure:
     tables: tuple[str, ...] = ()  # metrics whose tables it reads
     histories: bool = False  # every run's training history and record
     settings: tuple[str, ...] = ()  # the dotted config keys it depends on, e.g. "figures.sigma"
+    main: bool = False  # shown in the Experiments section; every figure is in its appendix
 
     def chosen_runs(self, runs: dict[str, dict], config: dict) -> list[str]:
         return RUN_CHOICES[self.runs](runs, config) if self.runs else []
@@ -67,15 +68,17 @@ FIGURES = {
     for figure in (
         Figure("reconstructions", runs="examples", models=True, settings=("figures.examples",)),
         Figure("samples", runs="examples", scores=("sample_quality",),
-               settings=("figures.examples", "evaluation.mixture_components")),
-        Figure("frontier", tables=("sample_quality",), settings=("evaluation.mixture_components", "data.splits.test")),
+               settings=("figures.examples", "evaluation.mixture_components"), main=True),
+        Figure("frontier", tables=("sample_quality", "reconstruction"),
+               settings=("evaluation.mixture_components", "data.splits.test"), main=True),
         Figure("traversals", runs="examples", models=True),
         Figure("latent_scatter", runs="two_dimensional", models=True),
         Figure("rate", tables=("rate",)),
         Figure("rate_vs_beta", tables=("rate",), settings=("figures.sigma",)),
         Figure("mutual_information", runs="examples", scores=("latents",)),
         Figure("training_curves", histories=True),
-        Figure("summary", tables=("sample_quality", "rate", "latents", "reconstruction"), settings=("figures.sigma",)),
+        Figure("summary", tables=("sample_quality", "rate", "latents", "reconstruction"), settings=("figures.sigma",),
+               main=True),
     )
 }
 

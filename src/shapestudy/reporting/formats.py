@@ -9,6 +9,7 @@ _LATEX = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
     "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "±": r"$\pm$", "β": r"$\beta$",
     "σ": r"$\sigma$", "≥": r"$\geq$", "≤": r"$\leq$", "²": r"$^2$", "–": "--", "×": r"$\times$", "†": r"\dag{}",
+    "μ": r"$\mu$", "“": "``", "”": "''",
 }
 
 
@@ -22,17 +23,40 @@ def markdown_table(columns, rows) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
+# The LaTeX packages every table and report file needs: graphicx (figures, \resizebox), longtable
+# (tables that run over pages) and lscape (landscape pages for long, wide tables).
+LATEX_PACKAGES = ("graphicx", "longtable", "lscape")
+LONG_ROWS = 40  # more rows than this: a longtable that breaks over pages instead of a float
+WIDE_CHARACTERS = 110  # wider than this (cells and gaps, at \scriptsize): shrunk to the line, or a landscape page
+
+
+def _width(columns, rows) -> int:
+    cells = [columns, *rows]
+    return sum(max(len(str(row[i])) for row in cells) + 2 for i in range(len(columns)))
+
+
 def latex_table(columns, rows, caption: str, size: str = r"\small", label: str | None = None,
                 note: str | None = None) -> list[str]:
-    """Lines of a LaTeX table float of string cells; caption and cells are escaped, `note` (set
-    below the tabular) is LaTeX already."""
-    lines = [r"\begin{table}[t]", r"\centering", size, f"\\caption{{{latex_escape(caption)}}}"]
-    if label:
-        lines.append(f"\\label{{{label}}}")
-    lines += [f"\\begin{{tabular}}{{{'l' * len(columns)}}}", r"\hline",
-              " & ".join(latex_escape(c) for c in columns) + r" \\", r"\hline"]
-    lines += [" & ".join(latex_escape(v) for v in row) + r" \\" for row in rows]
-    lines += [r"\hline", r"\end{tabular}"]
+    """Lines of a LaTeX table of string cells (LATEX_PACKAGES); caption and cells are escaped,
+    `note` (set below the table) is LaTeX already. A table of more than LONG_ROWS rows breaks over
+    pages (longtable, its header repeated), on landscape pages if it is wide; a shorter wide table
+    is shrunk to the line's width."""
+    rows = [tuple(row) for row in rows]
+    header = " & ".join(latex_escape(c) for c in columns) + r" \\"
+    body = [" & ".join(latex_escape(v) for v in row) + r" \\" for row in rows]
+    caption_line = f"\\caption{{{latex_escape(caption)}}}" + (f"\\label{{{label}}}" if label else "")
+    wide = _width(columns, rows) > WIDE_CHARACTERS
+    if len(rows) > LONG_ROWS:
+        lines = [r"\begin{landscape}"] if wide else []
+        lines += [f"{{{size}", f"\\begin{{longtable}}{{{'l' * len(columns)}}}", caption_line + r" \\", r"\hline", header,
+                  r"\hline", r"\endhead", *body, r"\hline", r"\end{longtable}"]
+        lines += [note, "}"] if note else ["}"]
+        return lines + ([r"\end{landscape}"] if wide else []) + [""]
+    tabular = [f"\\begin{{tabular}}{{{'l' * len(columns)}}}", r"\hline", header, r"\hline", *body, r"\hline",
+               r"\end{tabular}"]
+    if wide:
+        tabular = [r"\resizebox{\linewidth}{!}{%", *tabular, "}"]
+    lines = [r"\begin{table}[t]", r"\centering", size, caption_line, *tabular]
     if note:
         lines += ["", note]
     return lines + [r"\end{table}", ""]

@@ -24,21 +24,33 @@ class TrainedRun(NamedTuple):
     model: AutoEncoder
     params: dict
     config: TrainConfig
-    outcome: dict  # how its training ended (stopping.Verdict.record()), from its run record
+    outcome: dict  # how its training ended (outcome()), from its run record
 
 
 def save_params(path: str | Path, params) -> None:
     write_atomic(path, serialization.to_bytes(params))
 
 
-def load_model(params_path: str | Path, record_path: str | Path):
-    """(model, params, config) of a trained run, from its parameters and run record."""
+def read_record(record_path: str | Path) -> dict:
+    """A run record (record.json of a training job), checked for what readers take from it."""
     try:
         record = json.loads(Path(record_path).read_text())
-        config = TrainConfig(**record["config"])
+        TrainConfig(**record["config"])
         record["image_shape"] = [int(side) for side in record["image_shape"]]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{record_path}: not a readable run record ({type(error).__name__}: {error})") from None
+    return record
+
+
+def outcome(record: dict) -> dict:
+    """How a run's training ended (stopping.Verdict.record()), from its run record."""
+    return {field: record.get(field) for field in stopping.RECORD_FIELDS}
+
+
+def load_model(params_path: str | Path, record_path: str | Path):
+    """(model, params, config) of a trained run, from its parameters and run record."""
+    record = read_record(record_path)
+    config = TrainConfig(**record["config"])
     model = make_model(config.model, config.arch, config.latent_dim, record["image_shape"], config.hidden)
     expected = jax.eval_shape(
         model.init, jax.random.PRNGKey(0), jnp.zeros((1, *record["image_shape"])), jax.random.PRNGKey(0)
@@ -55,11 +67,13 @@ def load_model(params_path: str | Path, record_path: str | Path):
     return model, params, config
 
 
+def load_trained(params_path: str | Path, record_path: str | Path) -> TrainedRun:
+    """The TrainedRun of a run's parameters and run record."""
+    model, params, config = load_model(params_path, record_path)
+    return TrainedRun(Path(params_path).parent.name, model, params, config, outcome(read_record(record_path)))
+
+
 def trained_runs(params_paths, record_paths):
     """The TrainedRun of each run, one at a time."""
     for params_path, record_path in zip(params_paths, record_paths):
-        model, params, config = load_model(params_path, record_path)
-        record = json.loads(Path(record_path).read_text())
-        outcome = {key: record.get(key) for key in stopping.RECORD_FIELDS}
-        yield TrainedRun(Path(params_path).parent.name, model, params, config, outcome)
-
+        yield load_trained(params_path, record_path)

@@ -1,19 +1,22 @@
-"""A training job's full state, saved every K epochs so that a killed job resumes where it stopped.
+"""A training job's full state, saved every K epochs so that a killed job resumes where it stopped,
+and kept after the last epoch so that a run stopped at the cap continues when the cap is raised.
 
 The file (results/models/{run}/checkpoint.msgpack) holds the TrainState (parameters, Adam state
-with the schedule's step count), the parameters of the best validation epoch so far, the last
-finished epoch and the history so far. Nothing more is needed: the key of epoch e is
-fold_in(PRNGKey(seed), e) and the stopping rule reads the history alone, so a resumed run draws
-and decides exactly what an uninterrupted one does, and its final parameters are bitwise identical.
+with the warmup's step count and the step size), the parameters of the best validation epoch so
+far, the last finished epoch and the history so far. Nothing more is needed: the key of epoch e is
+fold_in(PRNGKey(seed), e) and the step size and the stop follow from the history alone
+(stopping.py), so a resumed run draws and decides exactly what an uninterrupted one does, and its
+final parameters are bitwise identical.
 
-It also holds the identity of the job that wrote it: the whole training configuration (the cap
-too: a cosine schedule decays over it), the code hash and the library versions of the rule's
-params. A job resumes only from a checkpoint with its own identity; it ignores any other (and an
-unreadable one) and starts from scratch. The file is not an output of the rule, so Snakemake
-neither deletes it when a job fails nor asks for it. Once all the job's outputs are written, the
-training script shrinks each seed's checkpoint to what a finished run needs (its best parameters
-and history): a later job of the same point with more seeds restores the finished seeds from it,
-bitwise, and trains only the new ones.
+It also holds the identity of the run that wrote it: the training configuration without the cap
+(nothing in a run's trajectory depends on the cap, only where it ends), the code hash and the
+library versions of the rule's params. A job resumes only from a checkpoint with its own identity
+and at most as many epochs as its cap; it ignores any other (and an unreadable one) and starts
+from scratch. The file is not an output of the rule, so Snakemake neither deletes it when a job
+fails nor asks for it. Once all the job's outputs are written, the training script shrinks the
+checkpoint of each converged seed to what a finished run needs (its best parameters and history):
+a later job of the same point, with more seeds or another cap, restores it bitwise instead of
+training it again. A seed stopped at the cap keeps its whole state, to continue from.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import numpy as np
 from flax import serialization
 
 from shapestudy.files import write_atomic
+from shapestudy.training import stopping
 
-FORMAT = 2
+FORMAT = 3
 
 
 class Checkpoint:
@@ -37,11 +41,9 @@ class Checkpoint:
     def __init__(self, path, every: int, config, fingerprint=None, log: Callable[[str], None] = print):
         self.path = Path(path)
         self.every = int(every)
-        self.max_epochs = config.max_epochs
-        self.identity = json.dumps(
-            {"format": FORMAT, "config": dataclasses.asdict(config), "fingerprint": fingerprint},
-            sort_keys=True, default=str,
-        )
+        run = {key: value for key, value in dataclasses.asdict(config).items() if key != "max_epochs"}
+        self.identity = json.dumps({"format": FORMAT, "config": run, "fingerprint": fingerprint}, sort_keys=True,
+                                   default=str)
         self.log = log
         self.resumed_epoch = 0
 
@@ -70,9 +72,9 @@ class Checkpoint:
         }
         write_atomic(self.path, serialization.msgpack_serialize(payload))
 
-    def restore(self, state) -> tuple[object, object, list[dict]]:
-        """(state, best parameters, history) from the checkpoint if it is this job's, else the
-        given state, its parameters and []."""
+    def restore(self, state, rule: stopping.Rule) -> tuple[object, object, list[dict]]:
+        """(state, best parameters, history) from the checkpoint if it is this run's and the run can
+        go on from it under `rule` (its cap), else the given state, its parameters and []."""
         fresh = state, state.params, []
         for stale in self.path.parent.glob(f".{self.path.name}.*.part"):
             stale.unlink(missing_ok=True)  # left by a job killed while writing
@@ -94,16 +96,24 @@ class Checkpoint:
         if identity != self.identity:
             self.log(f"ignoring {self.path}: written by another configuration, code or library version")
             return fresh
-        if not 0 < epoch <= self.max_epochs or len(history) != epoch:
-            self.log(f"ignoring {self.path}: holds epoch {epoch} of a run of at most {self.max_epochs} epochs")
+        if epoch < 1 or len(history) != epoch:
+            self.log(f"ignoring {self.path}: its history does not match its epoch {epoch}")
+            return fresh
+        if epoch > rule.max_epochs:
+            self.log(f"ignoring {self.path}: holds epoch {epoch}, beyond the cap of {rule.max_epochs} epochs "
+                     "(a run is not cut back; it trains again)")
+            return fresh
+        if finished and not stopping.assess([row["validation_loss"] for row in history], rule).stop:
+            self.log(f"ignoring {self.path}: holds a run stopped at a lower cap without its whole state")
             return fresh
         self.resumed_epoch = epoch
         self.log(f"resuming from {self.path} after epoch {epoch}")
         return restored, best, history
 
-    def finish(self, best_params, history) -> None:
-        """Keep a finished run's best parameters and history only (a quarter of the whole state):
-        a later job of the same point, grown by a seed, restores this seed from it instead of
-        training it again (the stopping rule, reading the history, says it is done)."""
-        if self.every > 0:
+    def finish(self, best_params, history, verdict: stopping.Verdict) -> None:
+        """Keep a converged run's best parameters and history only (a quarter of the whole state): a
+        later job of the same point, with more seeds or another cap, restores it instead of training
+        it again. A run stopped at the cap keeps the whole state of its last epoch, from which a
+        higher cap continues it."""
+        if self.every > 0 and verdict.converged:
             self.save(None, best_params, len(history), history)

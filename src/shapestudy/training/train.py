@@ -14,6 +14,7 @@ import optax
 import pandas as pd
 from flax.training import train_state
 
+from shapestudy import seeds
 from shapestudy.data import pixels
 from shapestudy.training import families, stopping
 from shapestudy.training.losses import kl_divergence, reconstruction_error
@@ -33,12 +34,13 @@ class TrainConfig:
     seed: int
     beta: float = 0.0
     reconstruction: str = "mse"
-    max_epochs: int = 30  # the cap; training stops earlier on a plateau (stopping.py)
+    max_epochs: int = 30  # a safety cap: the run stops earlier when it converges (stopping.py)
     patience: int = 10
     tolerance: float = 1e-3
+    reductions: int = 0  # step-size reductions on plateaus before a plateau stops the run
+    reduction_factor: float = 0.5  # each reduction multiplies the step size by this
     batch_size: int = 128
-    learning_rate: float = 1e-3  # the peak of the schedule
-    schedule: str = "constant"  # or "warmup_cosine" (learning_rate_schedule)
+    learning_rate: float = 1e-3  # the step size after the warmup, before any reduction
     warmup_epochs: int = 0
     hidden: tuple[int, ...] = (256, 128)  # the MLP encoder's hidden widths; its decoder mirrors them
 
@@ -60,6 +62,14 @@ class TrainConfig:
     def variational(self) -> bool:
         return families.family(self.model).variational
 
+    @property
+    def rule(self) -> stopping.Rule:
+        return stopping.Rule(self.patience, self.tolerance, self.reductions, self.warmup_epochs, self.max_epochs)
+
+    def step_size(self, reductions: int) -> float:
+        """Adam's step size after the warmup and `reductions` reductions."""
+        return self.learning_rate * self.reduction_factor**reductions
+
 
 class DivergenceError(RuntimeError):
     """The loss became NaN or infinite."""
@@ -71,46 +81,42 @@ class EmptyEpochError(ValueError):
     would read as a divergence)."""
 
 
-SCHEDULES = ("constant", "warmup_cosine")
-FINAL_FRACTION = 0.01  # a cosine schedule ends at this fraction of its peak
+def optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientTransformation:
+    """Adam whose step size rises linearly from 0 over the warmup epochs, then stays at
+    learning_rate until the stopping rule lowers it (set_step_size): nothing in it knows the cap."""
+    warmup_steps = config.warmup_epochs * steps_per_epoch
+    warmup = [optax.scale_by_schedule(optax.linear_schedule(0.0, 1.0, warmup_steps))] if warmup_steps else []
+    # Adam's step size in the optimizer state, as an array: changing it recompiles nothing.
+    step = optax.inject_hyperparams(optax.scale)(step_size=-config.learning_rate)
+    return optax.chain(optax.scale_by_adam(), *warmup, step)
 
 
-def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int):
-    """Adam's step size by step: constant, or a linear warmup over `warmup_epochs` to the peak
-    `learning_rate`, then a cosine decay to FINAL_FRACTION of it at `max_epochs`."""
-    if config.schedule == "constant":
-        return config.learning_rate
-    if config.schedule == "warmup_cosine":
-        return optax.warmup_cosine_decay_schedule(
-            init_value=0.0,
-            peak_value=config.learning_rate,
-            warmup_steps=config.warmup_epochs * steps_per_epoch,
-            decay_steps=max(config.max_epochs * steps_per_epoch, 1),
-            end_value=config.learning_rate * FINAL_FRACTION,
-        )
-    raise ValueError(f"unknown training.schedule {config.schedule!r}: expected one of {list(SCHEDULES)}")
+def set_step_size(state: train_state.TrainState, step_size) -> train_state.TrainState:
+    """The state with Adam's step size (after the warmup) set to `step_size`."""
+    *others, step = state.opt_state
+    current = step.hyperparams["step_size"]
+    hyperparams = {**step.hyperparams, "step_size": jnp.asarray(-np.asarray(step_size), dtype=current.dtype)}
+    return state.replace(opt_state=(*others, step._replace(hyperparams=hyperparams)))
 
 
 @functools.lru_cache(maxsize=16)
 def _model_and_optimizer(config: TrainConfig, image_shape: tuple, steps_per_epoch: int):
-    """One model, optimizer and jitted init per configuration without its seed. The seeds of a
-    point, trained in one process, then share them, and so share the compiled programs too: a
+    """One model, optimizer and jitted init per configuration without its seed and cap. The seeds
+    of a point, trained in one process, then share them, and so share the compiled programs too: a
     jitted function's cache key holds the state's model and optimizer, compared by identity."""
     model = make_model(config.model, config.arch, config.latent_dim, image_shape, config.hidden)
     # Jitted: the same parameters, bit for bit, as eager init, in one compilation instead of one
     # per operation (seconds of every training job's start-up).
-    return model, optax.adam(learning_rate_schedule(config, steps_per_epoch)), jax.jit(model.init)
+    return model, optimizer(config, steps_per_epoch), jax.jit(model.init)
 
 
 def create_state(config: TrainConfig, image_shape, n_train: int = 0) -> train_state.TrainState:
-    """A fresh state; `n_train` (the training images) sets a decaying schedule's steps per epoch."""
-    model, optimizer, init = _model_and_optimizer(
-        dataclasses.replace(config, seed=0), tuple(image_shape), n_train // config.batch_size
-    )
-    init_rng, noise_rng = jax.random.split(jax.random.PRNGKey(config.seed))
+    """A fresh state; `n_train` (the training images) sets the warmup's steps per epoch."""
+    model, tx, init = _model_and_optimizer(seed_free(config), tuple(image_shape), n_train // config.batch_size)
+    init_rng, noise_rng = jax.random.split(jax.random.PRNGKey(seeds.below(config.seed, seeds.JAX_BITS)))
     dummy = jnp.zeros((1, *image_shape), jnp.float32)
     params = init(init_rng, dummy, noise_rng)["params"]
-    return train_state.TrainState.create(apply_fn=model.apply, params=params, tx=optimizer)
+    return train_state.TrainState.create(apply_fn=model.apply, params=params, tx=tx)
 
 
 def loss_terms(params, apply_fn, images, z_rng, config: TrainConfig):
@@ -217,16 +223,21 @@ def make_evaluate(config: TrainConfig) -> Callable:
     return evaluate
 
 
+def seed_free(config: TrainConfig) -> TrainConfig:
+    """The configuration without what no compiled program depends on: the seed (it enters through
+    the state and the keys) and the cap."""
+    return dataclasses.replace(config, seed=0, max_epochs=0)
+
+
 @functools.lru_cache(maxsize=16)
 def _epoch_functions(config: TrainConfig) -> tuple[Callable, Callable]:
-    """make_train_epoch and make_evaluate, once per configuration without its seed (the seed
-    enters only through the state and the keys), so the seeds of a point reuse their compilation."""
+    """make_train_epoch and make_evaluate, once per seed-free configuration, so the seeds of a
+    point reuse their compilation."""
     return make_train_epoch(config), make_evaluate(config)
 
 
 def verdict(config: TrainConfig, history: list[dict]) -> stopping.Verdict:
-    losses = [row["validation_loss"] for row in history]
-    return stopping.assess(losses, config.patience, config.tolerance, config.max_epochs)
+    return stopping.assess([row["validation_loss"] for row in history], config.rule)
 
 
 def train(
@@ -239,10 +250,11 @@ def train(
     """Train until the stopping rule says so; returns the state with the parameters of the best
     validation epoch, the per-epoch history and the stopping rule's verdict.
 
-    With a checkpoint.Checkpoint, start from the state it holds (if it is this job's) and save the
-    state every `checkpoint.every` epochs and at the last. Epoch e draws its keys from
-    fold_in(seed, e) alone and the stopping rule reads the history alone, so a resumed run ends
-    with the same parameters, bit for bit, as an uninterrupted one.
+    With a checkpoint.Checkpoint, start from the state it holds (if it is this run's, with the same
+    or a lower cap) and save the state every `checkpoint.every` epochs and at the last. Epoch e
+    draws its keys from fold_in(seed, e) alone, and the step size and the stop follow from the
+    history alone (stopping.py), so a resumed run, or a run stopped at the cap and continued with a
+    higher one, ends with the same parameters, bit for bit, as an uninterrupted one.
     Raises DivergenceError, naming the configuration and the epoch, when the loss is not finite,
     and EmptyEpochError when an epoch would have no batch.
     """
@@ -252,19 +264,20 @@ def train(
             f"{config.batch_size} (an epoch trains on full batches only), in {config.describe()}"
         )
     state = create_state(config, train_images.shape[1:], len(train_images))
-    train_epoch, evaluate = _epoch_functions(dataclasses.replace(config, seed=0))
+    train_epoch, evaluate = _epoch_functions(seed_free(config))
     # The validation split is scored in one piece each epoch, so it is converted once.
     train_images, validation_images = jnp.asarray(train_images), jnp.asarray(pixels.to_unit(validation_images))
-    root = jax.random.PRNGKey(config.seed)
+    root = jax.random.PRNGKey(seeds.below(config.seed, seeds.JAX_BITS))
     history, best = [], state.params
     if checkpoint is not None:
-        state, best, history = checkpoint.restore(state)
+        state, best, history = checkpoint.restore(state, config.rule)
     decided = verdict(config, history)
     epoch = len(history)
     while not decided.stop:
         epoch += 1
         start = time.perf_counter()
         epoch_rng, validation_rng = jax.random.split(jax.random.fold_in(root, epoch))
+        state = set_step_size(state, config.step_size(decided.reductions))
         state, train_metrics = train_epoch(state, train_images, epoch_rng)
         validation_metrics = evaluate(state, validation_images, validation_rng)
         train_metrics, validation_metrics = np.asarray(train_metrics), np.asarray(validation_metrics)
@@ -287,13 +300,15 @@ def train(
                 "seconds": seconds,
             }
         )
-        decided = verdict(config, history)
+        previous, decided = decided, verdict(config, history)
         if decided.best_epoch == epoch:
             best = state.params
         log(
             f"epoch {epoch}/{config.max_epochs} train loss {train_metrics[0]:.3f} "
             f"(rec {train_metrics[1]:.3f}, kl {train_metrics[2]:.3f}) "
             f"validation loss {validation_metrics[0]:.3f} in {seconds:.2f} s"
+            + (f"; step size reduced to {config.step_size(decided.reductions):.3g}"
+               if decided.reductions > previous.reductions and not decided.stop else "")
             + (f"; stop ({decided.stop_reason}), best epoch {decided.best_epoch}" if decided.stop else "")
         )
         if checkpoint is not None and checkpoint.due(epoch, last=decided.stop):

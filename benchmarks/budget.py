@@ -1,0 +1,131 @@
+"""Verdicts against the budget: a finished study, and the same study with its cap raised by a factor
+(4 by default) and continued (runs stopped at the cap train on from their saved state; converged runs
+are restored). For every row of the claims table, its verdict at each budget; for the headline
+numbers (exact factor recovery, KL rate, the best sampler's validity and novelty per model and
+likelihood), the change; and each flip with its cause (not a pass/fail test).
+
+    .venv/bin/python benchmarks/budget.py --study DIR [--factor 4]
+
+DIR is a finished study (its config.yaml, results/, .snakemake/). The study is copied to DIR-x4
+(file times and Snakemake's records kept), its config's training.max_epochs multiplied, and
+`snakemake --cores 2` run there. Writes benchmarks/out/budget.json and prints Markdown for
+benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CLAIM_KEYS = ["claim", "arch", "reconstruction", "latent_dim", "subject"]
+
+
+def continued_study(study: Path, factor: int) -> tuple[Path, float]:
+    """The study copied, its cap raised, and run; and the run's seconds."""
+    target = study.with_name(f"{study.name}-x{factor}")
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(study, target, symlinks=True)
+    config = yaml.safe_load((target / "config.yaml").read_text())
+    config["training"]["max_epochs"] *= factor
+    (target / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake = Path(sys.executable).with_name("snakemake")
+    start = time.perf_counter()
+    subprocess.run([str(snakemake), "--cores", "2", "--quiet"], cwd=target, check=True)
+    return target, time.perf_counter() - start
+
+
+def runs_of(study: Path) -> pd.DataFrame:
+    """Every run's configuration and how its training ended."""
+    rows = []
+    for path in sorted((study / "results" / "models").glob("*/record.json")):
+        record = json.loads(path.read_text())
+        rows.append({"run": path.parent.name, **{k: record["config"][k] for k in ("model", "reconstruction",
+                     "latent_dim", "beta", "seed")}, "epochs": record["epochs_run"], "converged": record["converged"],
+                     "stop_reason": record["stop_reason"]})
+    return pd.DataFrame(rows)
+
+
+def verdicts(before: Path, after: Path, continued: pd.DataFrame) -> pd.DataFrame:
+    """The claims table's rows with their verdict at each budget, and the cause of each flip."""
+    first = pd.read_csv(before / "results" / "tables" / "claims.csv")
+    second = pd.read_csv(after / "results" / "tables" / "claims.csv")
+    both = first.merge(second, on=CLAIM_KEYS, suffixes=("", "_x4"))
+    both["flipped"] = both["verdict"] != both["verdict_x4"]
+    causes = []
+    for _, row in both.iterrows():
+        if not row["flipped"]:
+            causes.append("")
+            continue
+        involved = continued[(continued["reconstruction"] == row["reconstruction"])
+                             & (continued["latent_dim"] == row["latent_dim"])]
+        causes.append("continued runs: " + ", ".join(f"{r.run} ({r.epochs_before} -> {r.epochs} epochs)"
+                                                      for r in involved.itertuples()) if len(involved)
+                      else "no run of these configurations changed (a change of the interval's other side)")
+    both["cause"] = causes
+    return both
+
+
+def headline(study: Path, sigma: float) -> pd.DataFrame:
+    """Per configuration: exact factor recovery, KL rate at sigma, and the best sampler's validity and novelty."""
+    tables = study / "results" / "tables"
+    keys = ["model", "reconstruction", "latent_dim", "beta"]
+    recovery = pd.read_csv(tables / "reconstruction.csv")[[*keys, "factor_recovery_mean"]]
+    rate = pd.read_csv(tables / "rate.csv")
+    rate = rate[(rate["sigma"] - sigma).abs() < 1e-12][[*keys, "kl_rate_bits_mean"]]
+    samples = pd.read_csv(tables / "sample_quality.csv")
+    best = samples.loc[samples.groupby(keys)["validity_mean"].idxmax(), [*keys, "sampler", "validity_mean",
+                                                                         "novelty_mean"]]
+    return recovery.merge(rate, on=keys).merge(best, on=keys)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--study", type=Path, required=True)
+    parser.add_argument("--factor", type=int, default=4)
+    args = parser.parse_args(argv)
+    study = args.study.resolve()
+    sigma = yaml.safe_load((study / "config.yaml").read_text())["figures"]["sigma"]
+    after, seconds = continued_study(study, args.factor)
+    runs_before, runs_after = runs_of(study), runs_of(after)
+    changed = runs_after.merge(runs_before[["run", "epochs", "converged"]], on="run", suffixes=("", "_before"))
+    continued = changed[changed["epochs"] != changed["epochs_before"]]
+    table = verdicts(study, after, continued)
+    numbers = headline(study, sigma).merge(headline(after, sigma), on=["model", "reconstruction", "latent_dim", "beta"],
+                                           suffixes=("", "_x4"))
+    result = {
+        "factor": args.factor, "seconds_continued": seconds,
+        "runs": len(runs_before), "converged_before": int(runs_before["converged"].sum()),
+        "converged_after": int(runs_after["converged"].sum()), "continued": continued.to_dict("records"),
+        "claims": table.to_dict("records"), "headline": numbers.to_dict("records"),
+    }
+    out = ROOT / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "budget.json").write_text(json.dumps(result, indent=1, default=str))
+    print(f"Budget x{args.factor}: {result['converged_before']} of {result['runs']} runs converged at the cap, "
+          f"{result['converged_after']} at {args.factor}x; {len(continued)} runs continued, in {seconds:.0f} s.\n")
+    print("| claim | likelihood | latent | compared | verdict | verdict at x4 | cause of a flip |\n|---|---|---|---|---|---|---|")
+    for _, row in table.iterrows():
+        print(f"| {row['claim']} | {row['reconstruction']} | {row['latent_dim']} | {row['subject']} | {row['verdict']} | "
+              f"{row['verdict_x4']} | {row['cause']} |")
+    print(f"\nFlips: {int(table['flipped'].sum())} of {len(table)} rows.\n")
+    print("| model | likelihood | latent | β | exact recovery | at x4 | KL rate (bits) | at x4 | best sampler | validity |"
+          " at x4 | novelty | at x4 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for _, r in numbers.iterrows():
+        print(f"| {r['model']} | {r['reconstruction']} | {r['latent_dim']} | {r['beta']:g} | {r['factor_recovery_mean']:.3f} | "
+              f"{r['factor_recovery_mean_x4']:.3f} | {r['kl_rate_bits_mean']:.3g} | {r['kl_rate_bits_mean_x4']:.3g} | "
+              f"{r['sampler']} | {r['validity_mean']:.3f} | {r['validity_mean_x4']:.3f} | {r['novelty_mean']:.3f} | "
+              f"{r['novelty_mean_x4']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
