@@ -22,11 +22,10 @@ from shapestudy.evaluation import samplers
 from shapestudy.evaluation.metrics import METRICS
 from shapestudy.reporting import claims, formats
 from shapestudy.reporting.figures import FIGURES
-from shapestudy.reporting.tables import CONVERGED, NOT_CONVERGED_MARK, SEED_FREE_KEYS, footnote, not_converged, \
-    presentable, split_by_kind
+from shapestudy.reporting.tables import (CONVERGED, NOT_CONVERGED_MARK, SEED_FREE_KEYS, footnote, not_converged,
+                                         presentable, split_by_kind)
 from shapestudy.training import families
 
-LIKELIHOODS = {"mse": "squared error", "bce": "Bernoulli cross-entropy"}
 SECTIONS = ("Experiments", "Conclusion", "Appendix")  # top-level headings; the others are subsections
 
 
@@ -53,12 +52,8 @@ def mean_sd(row: pd.Series, score: str, show=pct) -> str:
     return show(row[f"{score}_mean"]) + ("" if pd.isna(sd) else f" ± {show(sd)}")
 
 
-label = families.label
-
-
-def variant(row: pd.Series) -> str:
-    """'AE bce' or 'VAE β=4 mse': a row of a condensed table."""
-    return families.variant(row)
+label = families.label  # 'VAE z=4, β=1 bce': a configuration
+variant = families.variant  # 'VAE β=1 bce': a row of a condensed table
 
 
 def variants(table: pd.DataFrame) -> list[str]:
@@ -90,6 +85,9 @@ def ceilings(samples: pd.DataFrame, reconstruction: pd.DataFrame) -> pd.DataFram
     return best.merge(reconstruction[[*keys, "train_validity_mean", "validity_mean"]], on=keys,
                       suffixes=("", "_reconstruction"))
 
+
+def share(part: float, whole: float) -> float:
+    return part / whole if whole > 0 else np.nan
 
 
 def best_fitted_cell(labels: dict[str, str]) -> Callable[[pd.Series], str]:
@@ -176,11 +174,9 @@ def verdicts_text(table: pd.DataFrame, claim: str) -> str:
         return "not tested by this sweep"
     counts = claims.count_verdicts(rows)[claim]
     first = rows.iloc[0]
+    held_to = f", {first['confidence']:.0%} family-wise" if first["correction"] == "holm" else ""
     text = (f"supported in {counts[claims.SUPPORTED]}, contradicted in {counts[claims.CONTRADICTED]} and undecided in "
-            f"{counts[claims.UNDECIDED]} of {len(rows)} comparisons ({claims.CORRECTIONS[first['correction']]}, "
-            f"{first['confidence']:.0%} family-wise)" if first["correction"] == "holm" else
-            f"supported in {counts[claims.SUPPORTED]}, contradicted in {counts[claims.CONTRADICTED]} and undecided in "
-            f"{counts[claims.UNDECIDED]} of {len(rows)} comparisons ({claims.CORRECTIONS[first['correction']]})")
+            f"{counts[claims.UNDECIDED]} of {len(rows)} comparisons ({claims.CORRECTIONS[first['correction']]}{held_to})")
     example = strongest(table, claim)
     if example is not None:
         effect = "" if pd.isna(example["effect_size"]) else f", effect size {fmt(example['effect_size'], 2)}"
@@ -188,16 +184,12 @@ def verdicts_text(table: pd.DataFrame, claim: str) -> str:
     return text
 
 
-def share(part: float, whole: float) -> float:
-    return part / whole if whole > 0 else np.nan
-
-
 def reconstruction_finding(table: pd.DataFrame, claims_table: pd.DataFrame) -> str:
     best, worst = (table.sort_values("factor_recovery_mean").iloc[i] for i in (-1, 0))
     gap = (table["train_factor_recovery_mean"] - table["factor_recovery_mean"])
     widest = table.loc[gap.idxmax()]
     return (
-        f"Reconstruction (Table 2). Projected onto the renderable set, test reconstructions recover the exact tuple "
+        f"Reconstruction. Projected onto the renderable set, test reconstructions recover the exact tuple "
         f"most often for {label(best)} ({mean_sd(best, 'factor_recovery')}) and least often for {label(worst)} "
         f"({mean_sd(worst, 'factor_recovery')}). Reconstructions of training images recover more than those of test "
         f"images in {int((gap > 0).sum())} of {len(table)} configurations, by up to {pct(gap.max())} for "
@@ -219,7 +211,7 @@ def generation_finding(samples: pd.DataFrame, reconstruction: pd.DataFrame, clai
                          f"{pct(share(top['validity_mean'], top['train_validity_mean']))} of its ceiling")
     ceiling = samples[[c for c in samples if c.startswith("pixel_") and c.endswith("_ceiling_mean")]].iloc[0]
     return (
-        f"Generation (Tables 3 and 4, Figure frontier). Under the prior N(0, I), “{claims.CLAIMS['prior_samples']}” is "
+        f"Generation (and Figure frontier). Under the prior N(0, I), “{claims.CLAIMS['prior_samples']}” is "
         f"{verdicts_text(claims_table, 'prior_samples')}. Sampled the same way, by samplers fitted to the training codes "
         f"after training, “{claims.CLAIMS['same_sampler']}” is {verdicts_text(claims_table, 'same_sampler')}; "
         f"and “{claims.CLAIMS['prior_against_fitted']}” is {verdicts_text(claims_table, 'prior_against_fitted')}. "
@@ -235,7 +227,7 @@ def rate_finding(table: pd.DataFrame, claims_table: pd.DataFrame, sigma: float) 
     entropy = at["entropy_bits_mean"].iloc[0]
     _, vae = split_by_kind(at)
     above = at[at["rate_bits_mean"] > entropy]
-    text = (f"Information rate (Table 5). At σ = {sigma:g}, {len(above)} of {len(at)} configurations report R(σ) above "
+    text = (f"Information rate. At σ = {sigma:g}, {len(above)} of {len(at)} configurations report R(σ) above "
             f"H(X) = {entropy:.2f} bits, where R measures the latent's scale against the noise rather than information "
             f"about X.")
     if len(vae):
@@ -251,7 +243,7 @@ def latents_finding(table: pd.DataFrame, claims_table: pd.DataFrame, n_factors: 
     if at.empty:
         return f"Latent meaning. No model has a latent of {n_factors} dimensions, the number of factors."
     best = at.loc[at["mig_mean"].idxmax()]
-    return (f"Latent meaning (Table 6). With as many latent dimensions as factors ({n_factors}), the highest MIG is "
+    return (f"Latent meaning. With as many latent dimensions as factors ({n_factors}), the highest MIG is "
             f"{label(best)}'s, {mean_sd(best, 'mig', lambda v: fmt(v, 2))}; “{claims.CLAIMS['one_factor_per_dimension']}” "
             f"is {verdicts_text(claims_table, 'one_factor_per_dimension')}.")
 
@@ -294,7 +286,7 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
     prior = samples[samples["sampler"] == "prior"]
     vae_rate = split_by_kind(rate[np.isclose(rate["sigma"], sigma)])[1]
     blocks = [Block("heading", "Experiments"), Block("paragraph", setup(config, tables))]
-    blocks += [Block("paragraph", "Claims (Table 1). Each claim of the report is tested per likelihood and latent size "
+    blocks += [Block("paragraph", "Claims. Each claim of the report is tested per likelihood and latent size "
                                   "(and per beta or sampler where it compares them) by a t test over seeds; a claim's "
                                   "comparisons form one family whose p-values are adjusted together, and a verdict "
                                   "needs the adjusted p-value below the error rate. Intervals below are at the level the "
