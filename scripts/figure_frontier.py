@@ -45,5 +45,5 @@ handles += [plt.Line2D([], [], color="0.3", marker=markers[s], ls="", ms=4, labe
 handles.append(plt.Line2D([], [], color="0.3", ls="--", lw=0.8, label="ceiling: validity of the\nreconstructions of training images"))
 figure.legend(handles=handles, loc="outside right center", frameon=False, fontsize=6)
 for axis in axes:
-    axis.legend(frameon=False, fontsize=6, loc="upper right")
+    axis.legend(frameon=False, fontsize=6, loc="center right")
 plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

@@ -1,5 +1,5 @@
 """The HTML report of the tiny study, opened in a real headless Chromium: it loads and shows
-every figure, every table as a table and the Experiments section as a page."""
+every figure, every table as a table, and the Experiments section and its appendix as pages."""
 
 import shutil
 from importlib import metadata
@@ -11,6 +11,8 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
+
+from shapestudy.reporting.figures import FIGURES
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium")
@@ -96,8 +98,18 @@ def test_the_report_loads_and_shows_every_figure_table_and_the_experiments(tiny_
     assert sentence in text and list(first_row(experiments).values())[-1] in text
     # Its caption names the library versions of the run records (constraints.txt).
     assert f"jax {metadata.version('jax')}, jaxlib {metadata.version('jaxlib')}" in report.read_text()
+    # The section shows the main figures, the appendix every figure.
+    assert_images_shown(browser, wait, len([name for name in figures if FIGURES[name].main]))
+    browser.switch_to.default_content()
+    open_item(browser, wait, report, "3. Experiments", "Appendix", (By.TAG_NAME, "iframe"))
+    assert "Appendix" in framed_page(browser, wait)
+    assert_images_shown(browser, wait, len(figures))
+
+
+def assert_images_shown(browser, wait, count: int):
+    """The framed page shows `count` images, each loaded and drawn."""
     images = browser.find_elements(By.TAG_NAME, "img")
-    assert len(images) == len(figures)
+    assert len(images) == count
     for image in images:
         wait.until(lambda _: browser.execute_script("return arguments[0].complete", image))
         assert browser.execute_script("return arguments[0].naturalWidth", image) > 300
