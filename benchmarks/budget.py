@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CLAIM_KEYS = ["claim", "arch", "reconstruction", "latent_dim", "subject"]
+CLAIM_KEYS = ["claim", "arch", "reconstruction", "latent_dim", "subject", "quantity"]
 
 
 def continued_study(study: Path, factor: int) -> tuple[Path, float]:
@@ -59,7 +59,7 @@ def verdicts(before: Path, after: Path, continued: pd.DataFrame) -> pd.DataFrame
     """The claims table's rows with their verdict at each budget, and the cause of each flip."""
     first = pd.read_csv(before / "results" / "tables" / "claims.csv")
     second = pd.read_csv(after / "results" / "tables" / "claims.csv")
-    both = first.merge(second, on=CLAIM_KEYS, suffixes=("", "_x4"))
+    both = first.merge(second, on=CLAIM_KEYS, suffixes=("", "_x4"), validate="one_to_one")
     both["flipped"] = both["verdict"] != both["verdict_x4"]
     causes = []
     for _, row in both.iterrows():
@@ -113,9 +113,11 @@ def main(argv=None) -> None:
     (out / "budget.json").write_text(json.dumps(result, indent=1, default=str))
     print(f"Budget x{args.factor}: {result['converged_before']} of {result['runs']} runs converged at the cap, "
           f"{result['converged_after']} at {args.factor}x; {len(continued)} runs continued, in {seconds:.0f} s.\n")
-    print("| claim | likelihood | latent | compared | verdict | verdict at x4 | cause of a flip |\n|---|---|---|---|---|---|---|")
+    print("| claim | likelihood | latent | compared | quantity | verdict | verdict at x4 | cause of a flip |\n"
+          "|---|---|---|---|---|---|---|---|")
     for _, row in table.iterrows():
-        print(f"| {row['claim']} | {row['reconstruction']} | {row['latent_dim']} | {row['subject']} | {row['verdict']} | "
+        print(f"| {row['claim']} | {row['reconstruction']} | {row['latent_dim']} | {row['subject']} | {row['quantity']} | "
+              f"{row['verdict']} | "
               f"{row['verdict_x4']} | {row['cause']} |")
     print(f"\nFlips: {int(table['flipped'].sum())} of {len(table)} rows.\n")
     print("| model | likelihood | latent | β | exact recovery | at x4 | KL rate (bits) | at x4 | best sampler | validity |"
