@@ -1,7 +1,8 @@
 """The validity-novelty frontier (rule figure_frontier): for every configuration and sampler, the
 share of valid samples against the share of them that are test tuples never seen in training,
 and against the share of the renderable set they cover; each configuration's ceiling, the validity
-of its reconstructions of training images, as a dashed mark across its samplers."""
+of its reconstructions of training images, as a dashed mark across its samplers; and the verdicts
+of the claims that compare the VAE's samples with the AE's (claims.csv)."""
 
 from shapestudy.jobs.start import start_job
 
@@ -11,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from shapestudy.evaluation import samplers
-from shapestudy.reporting import plotting
+from shapestudy.reporting import claims, plotting
 
 samples = plotting.with_variant(pd.read_csv(snakemake.input.sample_quality))
 reconstruction = pd.read_csv(snakemake.input.reconstruction)
@@ -20,7 +21,10 @@ samples = samples.merge(reconstruction[[*keys, "train_validity_mean"]], on=keys)
 labels = samplers.labels(snakemake.params.settings["evaluation"]["mixture_components"])
 markers = dict(zip(labels, "os^Dvp<>*"))
 colours = plotting.variant_colours(samples)
-figure, axes = plt.subplots(1, 2, figsize=(plotting.PAGE_WIDTH, 3.0), sharey=True, constrained_layout=True)
+figure = plt.figure(figsize=(plotting.PAGE_WIDTH, 4.3), layout="constrained")
+# Two subfigures, each laid out alone: the verdicts' long labels leave the scatter panels' widths be.
+top, bottom = figure.subfigures(2, 1, height_ratios=[3.0, 1.3])
+axes = top.subplots(1, 2, sharey=True)
 for (variant, sampler), rows in samples.groupby(["variant", "sampler"], sort=False):
     for axis, x in zip(axes, ["novelty", "coverage"]):
         axis.errorbar(rows[f"{x}_mean"], rows["validity_mean"], xerr=rows[f"{x}_sd"].fillna(0),
@@ -43,7 +47,26 @@ axes[1].set_title("(b) validity against coverage")
 handles = [plt.Line2D([], [], color=c, marker="o", ls="", ms=4, label=v) for v, c in colours.items()]
 handles += [plt.Line2D([], [], color="0.3", marker=markers[s], ls="", ms=4, label=labels[s]) for s in samples["sampler"].unique()]
 handles.append(plt.Line2D([], [], color="0.3", ls="--", lw=0.8, label="ceiling: validity of the\nreconstructions of training images"))
-figure.legend(handles=handles, loc="outside right center", frameon=False, fontsize=6)
+top.legend(handles=handles, loc="outside right center", frameon=False, fontsize=6)
 for axis in axes:
     axis.legend(frameon=False, fontsize=6, loc="center right")
+# (c) The generation claims' verdicts per likelihood: how many of their comparisons the VAE wins,
+# loses or leaves undecided, after the correction of each claim's family.
+compared = {"same_sampler": "same fitted sampler", "prior_against_fitted": "VAE prior vs AE's best fitted"}
+decided = pd.read_csv(snakemake.input.claims)
+decided = decided[decided["claim"].isin(compared)]
+counts = decided.groupby(["claim", "reconstruction", "verdict"], sort=False).size().unstack(fill_value=0)
+counts = counts.reindex(columns=[claims.SUPPORTED, claims.CONTRADICTED, claims.UNDECIDED], fill_value=0)
+verdict_colours = {claims.SUPPORTED: "#4d9221", claims.CONTRADICTED: "#c51b7d", claims.UNDECIDED: "0.8"}
+bars, left = bottom.subplots(), 0
+names = [f"{compared[claim]}, {likelihood}" for claim, likelihood in counts.index]
+for verdict, colour in verdict_colours.items():
+    bars.barh(names, counts[verdict], left=left, color=colour, label=verdict, height=0.6)
+    left = left + counts[verdict]
+bars.invert_yaxis()
+bars.tick_params(axis="y", labelsize=6)
+corrections = ", ".join(claims.CORRECTIONS[c] for c in decided["correction"].unique())
+bars.set(xlabel=f"comparisons ({corrections})")
+bars.set_title("(c) verdicts of the claims that compare VAE and AE samples")
+bars.legend(frameon=False, fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
 plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

@@ -6,7 +6,7 @@ entry here.
 
 A figure's script finds its inputs by name (snakemake.input): the dataset and the chosen runs'
 `params` and `records` (with `models`), the score files of the chosen runs per metric
-(`{metric}_scores`, with the metric's array files), a table per metric (`{metric}`, the CSV), and
+(`{metric}_scores`, with the metric's array files), the tables it names (`{metric}` or `claims`, the CSV), and
 every run's `histories` and `records` (with `histories`). Its params are the chosen run ids
 (`runs`) and the config settings it names, as a nested dict (`settings`).
 """
@@ -49,7 +49,7 @@ class Figure:
     runs: str | None = None  # the trained runs it shows (a key of RUN_CHOICES)
     models: bool = False  # loads those runs' models and the dataset
     scores: tuple[str, ...] = ()  # metrics whose score files of those runs it reads
-    tables: tuple[str, ...] = ()  # metrics whose tables it reads
+    tables: tuple[str, ...] = ()  # the tables it reads: metrics', or the claims ("claims")
     histories: bool = False  # every run's training history and record
     settings: tuple[str, ...] = ()  # the dotted config keys it depends on, e.g. "figures.sigma"
     main: bool = False  # shown in the Experiments section; every figure is in its appendix
@@ -69,7 +69,7 @@ FIGURES = {
         Figure("reconstructions", runs="examples", models=True, settings=("figures.examples",)),
         Figure("samples", runs="examples", scores=("sample_quality",),
                settings=("figures.examples", "evaluation.mixture_components"), main=True),
-        Figure("frontier", tables=("sample_quality", "reconstruction"),
+        Figure("frontier", tables=("sample_quality", "reconstruction", "claims"),
                settings=("evaluation.mixture_components", "data.splits.test"), main=True),
         Figure("traversals", runs="examples", models=True),
         Figure("latent_scatter", runs="two_dimensional", models=True),
