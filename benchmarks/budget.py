@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CLAIM_KEYS = ["claim", "arch", "reconstruction", "latent_dim", "subject", "quantity"]
+CLAIM_KEYS = ["claim", "scope", "arch", "reconstruction", "latent_dim", "subject", "quantity"]
 
 
 def continued_study(study: Path, factor: int) -> tuple[Path, float]:
@@ -75,6 +75,17 @@ def verdicts(before: Path, after: Path, continued: pd.DataFrame) -> pd.DataFrame
     return both
 
 
+def verdict_counts(table: pd.DataFrame) -> str:
+    """Markdown: per scope, how many rows have each of the four verdicts at each budget."""
+    kinds = ["supported", "contradicted", "equivalent", "undecided"]
+    lines = ["| scope | budget | " + " | ".join(kinds) + " |", "|---|---|" + "---|" * len(kinds)]
+    for scope, rows in table.groupby("scope", sort=False):
+        for budget, column in (("x1", "verdict"), ("raised", "verdict_x4")):
+            counts = rows[column].value_counts()
+            lines.append(f"| {scope} | {budget} | " + " | ".join(str(int(counts.get(k, 0))) for k in kinds) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def headline(study: Path, sigma: float) -> pd.DataFrame:
     """Per configuration: exact factor recovery, KL rate at sigma, and the best sampler's validity and novelty."""
     tables = study / "results" / "tables"
@@ -116,10 +127,11 @@ def main(argv=None) -> None:
     print("| claim | likelihood | latent | compared | quantity | verdict | verdict at x4 | cause of a flip |\n"
           "|---|---|---|---|---|---|---|---|")
     for _, row in table.iterrows():
-        print(f"| {row['claim']} | {row['reconstruction']} | {row['latent_dim']} | {row['subject']} | {row['quantity']} | "
+        print(f"| {row['claim']} ({row['scope']}) | {row['reconstruction']} | {row['latent_dim']} | {row['subject']} | {row['quantity']} | "
               f"{row['verdict']} | "
               f"{row['verdict_x4']} | {row['cause']} |")
     print(f"\nFlips: {int(table['flipped'].sum())} of {len(table)} rows.\n")
+    print(verdict_counts(table))
     print("| model | likelihood | latent | β | exact recovery | at x4 | KL rate (bits) | at x4 | best sampler | validity |"
           " at x4 | novelty | at x4 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for _, r in numbers.iterrows():

@@ -1,4 +1,4 @@
-"""Decide the report's claims from the tables over seeds (rule claims)."""
+"""Decide the report's claims from the scores of every seed (rule claims)."""
 
 import sys
 
@@ -6,13 +6,12 @@ from shapestudy.jobs.start import start_job
 
 start_job(snakemake)
 
-import pandas as pd
-
 from shapestudy.data import grid
-from shapestudy.reporting import claims
+from shapestudy.reporting import claims, tables
 
-tables = {name: pd.read_csv(path) for name, path in snakemake.input.items()}
-decided = claims.decide_all(tables, snakemake.params.claims, grid.n_factors(snakemake.params.shapes),
-                            snakemake.params.sigma)
+scores = {metric: tables.read_scores(paths) for metric, paths in snakemake.input.items()}
+context = claims.Context(snakemake.params.claims, grid.n_factors(snakemake.params.shapes), snakemake.params.sigma,
+                         tuple(snakemake.params.mixture_components))
+decided = claims.decide_all(scores, context)
 claims.write(decided, dict(snakemake.output))
 print(f"{len(decided)} claim rows: {claims.count_verdicts(decided)}", file=sys.stderr)

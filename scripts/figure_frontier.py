@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from shapestudy.evaluation import samplers
-from shapestudy.reporting import claims, plotting
+from shapestudy.reporting import claims, plotting, statistics
 
 samples = plotting.with_variant(pd.read_csv(snakemake.input.sample_quality))
 reconstruction = pd.read_csv(snakemake.input.reconstruction)
@@ -50,23 +50,27 @@ handles.append(plt.Line2D([], [], color="0.3", ls="--", lw=0.8, label="ceiling: 
 top.legend(handles=handles, loc="outside right center", frameon=False, fontsize=6)
 for axis in axes:
     axis.legend(frameon=False, fontsize=6, loc="center right")
-# (c) The generation claims' verdicts per likelihood: how many of their comparisons the VAE wins,
-# loses or leaves undecided, after the correction of each claim's family.
-compared = {"same_sampler": "same fitted sampler", "prior_against_fitted": "VAE prior vs AE's best fitted"}
+# (c) The verdicts of the claims that compare samples (the registry's claims on sample quality):
+# the primary test's, and how many of the per-configuration comparisons of each likelihood
+# are supported, contradicted, equivalent or undecided, after each family's correction.
+compared = [claim for claim in claims.CLAIMS.values() if claim.metric == "sample_quality"]
 decided = pd.read_csv(snakemake.input.claims)
-decided = decided[decided["claim"].isin(compared)]
-counts = decided.groupby(["claim", "reconstruction", "verdict"], sort=False).size().unstack(fill_value=0)
-counts = counts.reindex(columns=[claims.SUPPORTED, claims.CONTRADICTED, claims.UNDECIDED], fill_value=0)
-verdict_colours = {claims.SUPPORTED: "#4d9221", claims.CONTRADICTED: "#c51b7d", claims.UNDECIDED: "0.8"}
+decided = decided[decided["claim"].isin([claim.name for claim in compared])]
+primary = decided[decided["scope"] == claims.PRIMARY].set_index("claim")["verdict"]
+blocks = decided[decided["scope"] == claims.SECONDARY]
+counts = blocks.groupby(["claim", "reconstruction", "verdict"], sort=False).size().unstack(fill_value=0)
+counts = counts.reindex(columns=list(statistics.VERDICTS), fill_value=0)
+verdict_colours = dict(zip(statistics.VERDICTS, ("#4d9221", "#c51b7d", "#4393c3", "0.8")))
 bars, left = bottom.subplots(), 0
-names = [f"{compared[claim]}, {likelihood}" for claim, likelihood in counts.index]
+short = {claim.name: claim.name.replace("_", " ") for claim in compared}
+names = [f"{short[claim]} ({likelihood}); pooled: {primary.get(claim, 'n/a')}" for claim, likelihood in counts.index]
 for verdict, colour in verdict_colours.items():
     bars.barh(names, counts[verdict], left=left, color=colour, label=verdict, height=0.6)
     left = left + counts[verdict]
 bars.invert_yaxis()
 bars.tick_params(axis="y", labelsize=6)
-corrections = ", ".join(claims.CORRECTIONS[c] for c in decided["correction"].unique())
-bars.set(xlabel=f"comparisons ({corrections})")
+corrections = ", ".join(statistics.CORRECTIONS[c] for c in decided["correction"].unique())
+bars.set(xlabel=f"per-configuration comparisons ({corrections})")
 bars.set_title("(c) verdicts of the claims that compare VAE and AE samples")
 bars.legend(frameon=False, fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
 plotting.save(figure, snakemake.output.png, snakemake.output.pdf)

@@ -33,16 +33,16 @@ def test_html_table_escapes_caption_cells_and_note():
     assert page.startswith("<!DOCTYPE html>") and "<title>A &amp; B</title>" in page and text in page
 
 
-def test_a_table_with_special_characters_renders_in_every_format():
+def test_a_table_with_special_characters_renders_in_every_format(tmp_path):
     table = pd.DataFrame({"model": ["ae", "vae"], "arch": ["mlp", "mlp"], "latent_dim": [2, 2], "beta": [0.0, 1.0],
                           "sampler": ["prior", "prior"], "note": ["50%_a", "50%_a"], "n": [3, 3],
                           "mse_mean": [0.1, 0.2], "mse_sd": [0.01, 0.02]})
-    markdown = tables.to_markdown(table, ["mse"], "Errors & 100% of it")
-    latex = tables.to_latex(table, ["mse"], "Errors & 100% of it")
+    outputs = {ext: tmp_path / f"errors.{ext}" for ext in ("csv", "md", "tex", "html")}
+    tables.write_table(table, ["mse"], outputs, "Errors & 100% of it")
+    markdown, latex, html = (outputs[ext].read_text() for ext in ("md", "tex", "html"))
     assert markdown.startswith("### Errors & 100% of it") and "| ae | mlp | 2 |  | 3 | 0.1 ± 0.01 |" in markdown
     assert r"\caption{Errors \& 100\% of it}" in latex and r"note = 50\%\_a" in latex
     # The AE has no beta: its cell is blank, the VAE's shows its value.
     assert r"ae & mlp & 2 &  & 3 & 0.1 $\pm$ 0.01 \\" in latex and r"vae & mlp & 2 & 1.0 & 3" in latex
-    html = tables.to_html(table, ["mse"], "Errors & 100% of it")
     assert "<caption>Errors &amp; 100% of it</caption>" in html and "note = 50%_a" in html
     assert "<tr><td>ae</td><td>mlp</td><td>2</td><td></td><td>3</td><td>0.1 ± 0.01</td></tr>" in html

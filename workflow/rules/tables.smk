@@ -20,7 +20,9 @@ rule table:
 
 rule claims:
     input:
-        **{metric: f"results/tables/{metric}.csv" for metric in METRICS},
+        # Every seed's scores: a claim's test reads each configuration's seeds, not their summary.
+        **{metric: expand("results/scores/{metric}/{point}.json", metric=metric, point=POINTS)
+           for metric in CLAIM_METRICS},
     output:
         csv="results/tables/claims.csv",
         md="results/tables/claims.md",
@@ -33,6 +35,7 @@ rule claims:
         claims=config["claims"],
         shapes=config["data"]["shapes"],
         sigma=config["figures"]["sigma"],
+        mixture_components=config["evaluation"]["mixture_components"],
         code=code("claims.py"),
     localrule: True
     script:

@@ -1,318 +1,441 @@
-"""The report's claims, decided from the tables over seeds, with the error of each claim's family
-of comparisons controlled.
+"""The claim registry: the seed report's questions, each stated once, and their verdicts over seeds.
 
-Each claim is tested per architecture, likelihood and latent size (and sampler or beta where it
-compares those) as a difference oriented so that a positive value means the claim holds: the
-difference of two configurations' means (Welch's t test, for seeds trained independently) or of
-one configuration's mean from a threshold (one-sample t test). A claim's comparisons are one
-family: their two-sided p-values are adjusted together (claims.correction: Holm's step-down
-procedure, which controls the family-wise error rate; Benjamini-Hochberg, which controls the false
-discovery rate; or none). The verdict is `supported` when the adjusted p-value is below
-1 - claims.confidence and the difference is positive, `contradicted` when it is negative, and
-`undecided` otherwise or when it cannot be computed (one seed). Each row's interval is the t
-interval at the level the correction asks of that comparison, 1 - alpha * p / p_adjusted, so it
-excludes 0 exactly when the verdict is decided. Every row gives an effect size: Hedges' g for two
-configurations, the difference in standard deviations of the seeds for a threshold. An undecided
-row says how many seeds per configuration would decide it if the means and standard deviations
-stayed as measured. The tables hold mean, sd and n of every score over seeds, which is all a t test
-needs.
+A claim compares one score of one metric across configurations, oriented so that a positive
+difference supports it: a configuration's mean against a threshold, or one configuration's mean
+against another's. Its blocks are those comparisons, one per configuration it generalises over
+(architecture, likelihood, latent size, and beta or sampler where it compares them). Each claim is
+answered once, by its primary test: the average over its blocks of the blocks' differences, a
+contrast whose variance comes from every seed of every configuration involved
+(statistics.contrast), judged with the other claims' primary tests as one family. The blocks
+follow as the claim's secondary analysis, a family of their own. Every compared score has a
+smallest effect of interest (claims.margins), so a verdict is supported, contradicted, equivalent
+or undecided. Adding a claim is one entry of CLAIMS; the claims table, the Experiments section,
+the Conclusion, the frontier figure and the tests read the registry.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from shapestudy.evaluation import samplers
-from shapestudy.files import write_atomic
-from shapestudy.reporting import formats
-from shapestudy.reporting.tables import split_by_kind
+from shapestudy.reporting import formats, statistics
+from shapestudy.reporting.statistics import CONTRADICTED, EQUIVALENT, SUPPORTED, UNDECIDED, VERDICTS
 from shapestudy.training import families
 
-CLAIMS = {
-    "reconstruction": "AE and VAE both reconstruct well",
-    "prior_samples": "VAE prior samples are valid where AE prior samples are not",
-    "same_sampler": "sampled the same way, the VAE's latent space yields more valid samples than the AE's",
-    "prior_against_fitted": "the VAE needs no sampler fitted after training to match the AE",
-    "one_factor_per_dimension": "a latent with as many dimensions as factors encodes one factor per dimension",
-    "rate_falls": "the rate falls as β grows",
-}
-CORRECTIONS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no correction"}
-SUPPORTED, CONTRADICTED, UNDECIDED = "supported", "contradicted", "undecided"
-MOST_SEEDS = 1000  # seeds_needed searches up to this many seeds per configuration
-KEYS = ("arch", "reconstruction", "latent_dim")  # a claim compares configurations that share these
+KEYS = ("arch", "reconstruction", "latent_dim")  # a block compares configurations that share these
+PRIMARY, SECONDARY = "primary", "secondary"
+PERCENTAGE_POINTS = "pp"
 
 
 @dataclasses.dataclass(frozen=True)
-class Summary:
-    """A score over seeds: mean, standard deviation and number of seeds."""
+class Context:
+    """What the claims need beyond the scores: the claims' settings and the study's shape."""
 
-    mean: float
-    sd: float
-    n: int
+    settings: dict  # config["claims"]
+    n_factors: int
+    sigma: float  # the rate table's sigma the rate claim reads (the KL rate does not depend on it)
+    mixture_components: tuple[int, ...] = ()
 
-    @classmethod
-    def of(cls, row: pd.Series, score: str) -> Summary:
-        return cls(float(row[f"{score}_mean"]), float(row[f"{score}_sd"]), int(row["n"]))
-
-
-def standard_error(a: Summary, b: Summary | None, n: int | None = None) -> tuple[float, float]:
-    """(standard error, degrees of freedom) of a.mean - b.mean (of a.mean alone when b is None),
-    with n seeds per configuration instead of the measured ones if n is given; nan with one seed."""
-    parts = [(x.sd, n or x.n) for x in (a, b) if x is not None]
-    if any(count < 2 or math.isnan(sd) for sd, count in parts):
-        return math.nan, math.nan
-    variances = [sd**2 / count for sd, count in parts]
-    total = sum(variances)
-    if total == 0:
-        return 0.0, math.inf
-    # Welch-Satterthwaite degrees of freedom; for one sample they are n - 1.
-    df = total**2 / sum(v**2 / (count - 1) for v, (_, count) in zip(variances, parts) if v > 0)
-    return math.sqrt(total), df
+    @property
+    def fixed_sampler(self) -> samplers.Sampler:
+        """The AE's sampler the VAE's prior is held against, fixed before the data: the largest
+        fitted mixture (the most flexible density; Ghosh et al. 2020), else the fitted Gaussian."""
+        if self.mixture_components:
+            return samplers.mixture(max(self.mixture_components))
+        return samplers.by_name("gaussian")
 
 
-def half_width(a: Summary, b: Summary | None, confidence: float, n: int | None = None) -> float:
-    """Half the width of the t interval of a.mean - b.mean (of a.mean alone when b is None) at this
-    confidence, with n seeds per configuration if n is given. nan with one seed."""
-    se, df = standard_error(a, b, n)
-    if math.isnan(se) or se == 0:
-        return se
-    return float(stats.t.ppf((1 + confidence) / 2, df) * se)
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """One comparison: cell `plus` minus cell `minus` (or minus `threshold` when there is none)."""
+
+    keys: dict
+    subject: str
+    quantity: str
+    plus: int
+    minus: int | None = None
+    threshold: float = 0.0
 
 
-def p_value(difference: float, a: Summary, b: Summary | None) -> float:
-    """Two-sided p-value of the t test of the difference against 0; nan with one seed."""
-    se, df = standard_error(a, b)
-    if math.isnan(se):
-        return math.nan
-    if se == 0:
-        return 0.0 if difference != 0 else 1.0
-    return float(2 * stats.t.sf(abs(difference) / se, df))
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    name: str
+    statement: str  # the claim, as the report makes it
+    metric: str  # the table whose scores it compares
+    score: str  # the compared score (its margin: claims.margins[score])
+    quantity: Callable[[Context], str]  # what the primary test compares, in words
+    blocks: Callable[[pd.DataFrame, Context], list[Block]]  # the comparisons, from the metric's cells
+    pooled: str  # which blocks the primary test averages, in words
+    answers: dict[str, str]  # per verdict, the Conclusion's sentence ({difference}, {interval}, ...)
+    pools: Callable[[Block, Context], bool] = lambda block, context: True  # which blocks it averages
+    unit: str = ""  # how differences read: "pp" (a share, in percentage points), "bits" or "" (a number)
 
 
-def effect_size(difference: float, a: Summary, b: Summary | None) -> float:
-    """Hedges' g of two configurations (the difference over the pooled sd, corrected for few seeds),
-    or the difference from a threshold in standard deviations of the seeds; nan with one seed."""
-    if b is None:
-        return difference / a.sd if a.n > 1 and a.sd > 0 else math.nan
-    if a.n + b.n <= 2:
-        return math.nan
-    pooled = math.sqrt(((a.n - 1) * a.sd**2 + (b.n - 1) * b.sd**2) / (a.n + b.n - 2))
-    if pooled == 0 or math.isnan(pooled):
-        return math.nan
-    return difference / pooled * (1 - 3 / (4 * (a.n + b.n) - 9))
+def _matching(cells: pd.DataFrame, row: pd.Series) -> pd.DataFrame:
+    return cells[np.logical_and.reduce([cells[key] == row[key] for key in KEYS])]
 
 
-def adjust(p_values, correction: str) -> np.ndarray:
-    """p-values adjusted for their family: Holm's step-down, Benjamini-Hochberg's step-up, or none.
-    nan (an untestable comparison) stays nan and does not count in the family."""
-    p = np.asarray(p_values, dtype=np.float64)
-    adjusted = np.full_like(p, np.nan)
-    tested = np.flatnonzero(~np.isnan(p))
-    m = len(tested)
-    if m == 0:
-        return adjusted
-    order = tested[np.argsort(p[tested], kind="stable")]
-    ranked = p[order]
-    if correction == "holm":
-        values = np.maximum.accumulate((m - np.arange(m)) * ranked)
-    elif correction == "bh":
-        values = np.minimum.accumulate((m / np.arange(1, m + 1) * ranked)[::-1])[::-1]
-    elif correction == "none":
-        values = ranked
-    else:
-        raise ValueError(f"unknown claims.correction {correction!r}: expected one of {list(CORRECTIONS)}")
-    adjusted[order] = np.minimum(values, 1.0)
-    return adjusted
+def _kinds(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    variational = np.array(families.is_variational(cells["model"]), dtype=bool)
+    return cells[~variational], cells[variational]
 
 
-def seeds_needed(a: Summary, b: Summary | None, difference: float, confidence: float) -> float:
-    """The fewest seeds per configuration whose interval at this confidence would exclude 0, were
-    the means and sds as measured: nan when that cannot be known (one seed, or no difference), inf
-    beyond MOST_SEEDS."""
-    if difference == 0 or math.isnan(half_width(a, b, confidence)):
-        return math.nan
-    for n in range(max(a.n, b.n if b else 0), MOST_SEEDS + 1):
-        if half_width(a, b, confidence, n) < abs(difference):
-            return n
-    return math.inf
+def _keys(row: pd.Series) -> dict:
+    return {key: row[key] for key in KEYS}
 
 
-def compare(claim: str, subject: str, quantity: str, config: pd.Series, a: Summary, b: Summary | None,
-            threshold: float = 0.0) -> dict:
-    """One comparison of a claim, before its family decides: a - b (or a - threshold), its p-value
-    and effect size. The summaries are kept for the interval and the seeds needed."""
-    difference = a.mean - (b.mean if b else threshold)
-    return {
-        "claim": claim, **{key: config[key] for key in KEYS}, "subject": subject, "quantity": quantity,
-        "difference": difference, "effect_size": effect_size(difference, a, b),
-        "effect": "Hedges' g" if b else "difference in sd", "p": p_value(difference, a, b),
-        "n": min(a.n, b.n if b else a.n), "threshold": threshold if b is None else math.nan,
-        "test": "Welch t" if b else "one-sample t", "summaries": (a, b),
-    }
+def _threshold_blocks(cells: pd.DataFrame, quantity: str, threshold: float) -> list[Block]:
+    return [Block(_keys(row), families.label(row), quantity, i, None, threshold) for i, row in cells.iterrows()]
 
 
-def _matching(rows: pd.DataFrame, config: pd.Series) -> pd.DataFrame:
-    return rows[np.logical_and.reduce([rows[key] == config[key] for key in KEYS])]
-
-
-def reconstruction(table: pd.DataFrame, recovery: float) -> list[dict]:
-    return [compare("reconstruction", families.label(row), f"exact factor recovery - {recovery:g}", row,
-                    Summary.of(row, "factor_recovery"), None, recovery)
-            for _, row in table.iterrows()]
-
-
-def prior_samples(table: pd.DataFrame) -> list[dict]:
-    ae, vae = split_by_kind(table[table["sampler"] == "prior"])
-    return [compare("prior_samples", f"{families.label(v)} - {families.label(a)}", "validity of N(0, I) samples", v,
-                    Summary.of(v, "validity"), Summary.of(a, "validity"))
-            for _, v in vae.iterrows() for _, a in _matching(ae, v).iterrows()]
-
-
-def same_sampler(table: pd.DataFrame) -> list[dict]:
-    """Each VAE against the AE of its likelihood and latent size, both sampled by the same sampler
-    fitted to their training codes after training (Ghosh et al. 2020)."""
-    ae, vae = split_by_kind(table[table["sampler"] != "prior"])
+def _against_ae(cells: pd.DataFrame, vae_sampler: Callable[[str], bool], ae_sampler: Callable[[str], str],
+                quantity: Callable[[str], str]) -> list[Block]:
+    """Each VAE cell (of a sampler vae_sampler accepts) against the AE of its likelihood and
+    latent size sampled by ae_sampler(the VAE's sampler)."""
+    ae, vae = _kinds(cells)
     found = []
-    for _, v in vae.iterrows():
-        for _, a in _matching(ae, v).iterrows():
-            if a["sampler"] == v["sampler"]:
-                found.append(compare("same_sampler", f"{families.label(v)} - {families.label(a)}",
-                                     f"validity of {samplers.by_name(v['sampler']).label} samples", v,
-                                     Summary.of(v, "validity"), Summary.of(a, "validity")))
+    for i, v in vae[vae["sampler"].map(vae_sampler)].iterrows():
+        match = _matching(ae, v)
+        for j, a in match[match["sampler"] == ae_sampler(v["sampler"])].iterrows():
+            found.append(Block(_keys(v), f"{families.label(v)} - {families.label(a)}", quantity(v["sampler"]), i, j))
     return found
 
 
-def prior_against_fitted(table: pd.DataFrame) -> list[dict]:
-    """Each VAE's prior samples against the AE's best sampler fitted after training (the one with
-    the highest mean validity for that AE)."""
-    ae, vae = split_by_kind(table)
-    fitted_ae = ae[ae["sampler"] != "prior"]
-    found = []
-    for _, v in vae[vae["sampler"] == "prior"].iterrows():
-        candidates = _matching(fitted_ae, v)
-        if candidates.empty:
-            continue
-        best = candidates.loc[candidates["validity_mean"].idxmax()]
-        found.append(compare("prior_against_fitted", f"{families.label(v)} - {families.label(best)}",
-                             f"validity of N(0, I) against the AE's best fitted sampler "
-                             f"({samplers.by_name(best['sampler']).label})", v, Summary.of(v, "validity"),
-                             Summary.of(best, "validity")))
-    return found
-
-
-def one_factor_per_dimension(table: pd.DataFrame, n_factors: int, mig: float) -> list[dict]:
-    at = table[table["latent_dim"] == n_factors]
-    return [compare("one_factor_per_dimension", families.label(row), f"MIG - {mig:g}", row, Summary.of(row, "mig"),
-                    None, mig)
-            for _, row in at.iterrows()]
-
-
-def rate_falls(table: pd.DataFrame, sigma: float) -> list[dict]:
-    """Each pair of neighbouring betas: the KL rate (an upper bound on I(X; Z)) at the lower one
-    minus at the higher one."""
-    _, vae = split_by_kind(table[np.isclose(table["sigma"], sigma)])
+def _rate_blocks(cells: pd.DataFrame, context: Context) -> list[Block]:
+    """Each pair of neighbouring betas: the KL rate at the lower minus at the higher."""
+    _, vae = _kinds(cells[np.isclose(cells["sigma"].astype(float), context.sigma)])
     found = []
     for _, rows in vae.groupby(list(KEYS), sort=True):
         rows = rows.sort_values("beta")
-        for (_, low), (_, high) in zip(rows.iloc[:-1].iterrows(), rows.iloc[1:].iterrows()):
-            found.append(compare("rate_falls", f"{families.label(low)} - β={high['beta']:g}", "KL rate (bits)", low,
-                                 Summary.of(low, "kl_rate_bits"), Summary.of(high, "kl_rate_bits")))
+        for (i, low), (j, high) in zip(rows.iloc[:-1].iterrows(), rows.iloc[1:].iterrows()):
+            found.append(Block(_keys(low), f"{families.label(low)} - β={high['beta']:g}", "KL rate (bits)", i, j))
     return found
 
 
-def level(p: float, p_adjusted: float, tested: int, correction: str, confidence: float) -> float:
-    """The confidence at which a comparison is judged: alpha shrunk by the factor the correction
-    applied to its p-value, so that the interval excludes 0 exactly when the adjusted p-value is
-    below alpha (Bonferroni's factor, the family's size, where the factor cannot be read off)."""
-    if correction == "none":
-        return confidence
-    factor = p_adjusted / p if p > 0 else math.nan
-    return 1 - (1 - confidence) / (factor if not math.isnan(factor) else max(tested, 1))
+def _label(name: str) -> str:
+    return samplers.by_name(name).label
 
 
-def decide(family: pd.DataFrame, correction: str, confidence: float) -> pd.DataFrame:
-    """The verdicts of one claim's comparisons, their p-values adjusted together."""
-    family = family.copy()
-    family["p_adjusted"] = adjust(family["p"], correction)
-    tested = int(family["p"].notna().sum())
-    judged = []
-    for row in family.itertuples():
-        a, b = row.summaries
-        at = level(row.p, row.p_adjusted, tested, correction, confidence)
-        half = half_width(a, b, at)
-        verdict = (UNDECIDED if not row.p_adjusted < 1 - confidence or row.difference == 0
-                   else SUPPORTED if row.difference > 0 else CONTRADICTED)
-        needed = seeds_needed(a, b, row.difference, at) if verdict == UNDECIDED else math.nan
-        judged.append({"level": at, "low": row.difference - half, "high": row.difference + half,
-                       "verdict": verdict, "seeds_needed": needed})
-    judged = pd.DataFrame(judged, index=family.index)
-    return family.assign(**judged, comparisons=tested, correction=correction, confidence=confidence)
+CLAIMS = {claim.name: claim for claim in (
+    Claim(
+        "reconstruction", "AE and VAE both reconstruct well", "reconstruction", "factor_recovery",
+        lambda c: f"exact factor recovery - {c.settings['recovery']:g}",
+        lambda cells, c: _threshold_blocks(cells, f"exact factor recovery - {c.settings['recovery']:g}",
+                                           c.settings["recovery"]),
+        "configurations with at least as many latent dimensions as factors",
+        {SUPPORTED: "Both models reconstruct well: {scope}, exact factor recovery exceeds {threshold} by {difference}.",
+         CONTRADICTED: "The models do not reconstruct well: {scope}, exact factor recovery minus {threshold} is "
+                       "{difference}.",
+         EQUIVALENT: "The models reconstruct at the threshold: {scope}, exact factor recovery is within {margin} of "
+                     "{threshold} ({difference}).",
+         UNDECIDED: "Whether the models reconstruct well is undecided: {scope}, exact factor recovery differs from "
+                    "{threshold} by {difference}."},
+        pools=lambda block, c: block.keys["latent_dim"] >= c.n_factors, unit=PERCENTAGE_POINTS,
+    ),
+    Claim(
+        "prior_samples", "VAE prior samples are valid where AE prior samples are not", "sample_quality", "validity",
+        lambda c: "validity of N(0, I) samples, VAE - AE",
+        lambda cells, c: _against_ae(cells, lambda s: s == "prior", lambda s: s,
+                                     lambda s: "validity of N(0, I) samples"),
+        "VAE-AE pairs of one likelihood and latent size",
+        {SUPPORTED: "Only the VAE's prior generates: {scope}, the VAE's validity of N(0, I) samples minus the "
+                    "AE's is {difference}.",
+         CONTRADICTED: "The AE's prior generates better than the VAE's: {scope}, the VAE's validity of N(0, I) "
+                       "samples minus the AE's is {difference}.",
+         EQUIVALENT: "Neither prior generates better: {scope}, the validity of N(0, I) samples differs by {difference}.",
+         UNDECIDED: "Whether the VAE's prior generates better is undecided: {scope}, {difference}."},
+        unit=PERCENTAGE_POINTS,
+    ),
+    Claim(
+        "same_sampler", "sampled the same way, the VAE's latent space yields more valid samples than the AE's",
+        "sample_quality", "validity", lambda c: "validity, the same fitted sampler, VAE - AE",
+        lambda cells, c: _against_ae(cells, lambda s: s != "prior", lambda s: s,
+                                     lambda s: f"validity of {_label(s)} samples"),
+        "VAE-AE pairs of one likelihood, latent size and fitted sampler",
+        {SUPPORTED: "Sampled the same way, the VAE's latent space generates better: {scope}, the VAE's validity "
+                    "minus the AE's is {difference}.",
+         CONTRADICTED: "Sampled the same way, the AE's latent space generates better: {scope}, the VAE's validity "
+                       "minus the AE's is {difference}.",
+         EQUIVALENT: "Sampled the same way, the two latent spaces generate equally well: {scope}, the validity "
+                     "differs by {difference}, within {margin}.",
+         UNDECIDED: "Whether the VAE's latent space generates better when sampled the same way is undecided: "
+                    "{scope}, {difference}."},
+        unit=PERCENTAGE_POINTS,
+    ),
+    Claim(
+        "prior_against_fitted", "the VAE needs no sampler fitted after training to match the AE", "sample_quality",
+        "validity", lambda c: f"validity, VAE's N(0, I) - AE's {c.fixed_sampler.label}",
+        lambda cells, c: _against_ae(cells, lambda s: s == "prior", lambda s: c.fixed_sampler.name,
+                                     lambda s: f"validity of the VAE's N(0, I) against the AE's "
+                                               f"{c.fixed_sampler.label} (fixed in advance)"),
+        "VAE-AE pairs of one likelihood and latent size",
+        {SUPPORTED: "The VAE needs no fitted sampler: {scope}, the validity of its N(0, I) samples minus that of "
+                    "the AE's {sampler} samples is {difference}.",
+         CONTRADICTED: "The VAE's prior does not match an AE sampled by a fitted density: {scope}, the validity of the "
+                       "VAE's N(0, I) samples minus that of the AE's {sampler} samples is {difference}.",
+         EQUIVALENT: "The VAE's prior matches an AE sampled by a fitted density: {scope}, the validity differs by "
+                     "{difference}, within {margin}.",
+         UNDECIDED: "Whether the VAE's prior matches the AE's {sampler} is undecided: {scope}, {difference}."},
+        unit=PERCENTAGE_POINTS,
+    ),
+    Claim(
+        "one_factor_per_dimension", "a latent with as many dimensions as factors encodes one factor per dimension",
+        "latents", "mig", lambda c: f"MIG - {c.settings['mig']:g}",
+        lambda cells, c: _threshold_blocks(cells[cells["latent_dim"] == c.n_factors],
+                                           f"MIG - {c.settings['mig']:g}", c.settings["mig"]),
+        "models with as many latent dimensions as factors",
+        {SUPPORTED: "A latent of as many dimensions as factors encodes one factor per dimension: {scope}, MIG "
+                    "exceeds {threshold} by {difference}.",
+         CONTRADICTED: "A latent of as many dimensions as factors does not encode one factor per dimension: {scope}, "
+                       "MIG minus {threshold} is {difference}.",
+         EQUIVALENT: "A latent of as many dimensions as factors sits at the threshold: {scope}, MIG is within "
+                     "{margin} of {threshold}.",
+         UNDECIDED: "Whether a latent of as many dimensions as factors encodes one factor per dimension is undecided: "
+                    "{scope}, MIG - {threshold} = {difference}."},
+    ),
+    Claim(
+        "rate_falls", "the rate falls as β grows", "rate", "kl_rate_bits",
+        lambda c: "KL rate (bits), lower β - higher β", _rate_blocks,
+        "pairs of neighbouring βs of one VAE configuration",
+        {SUPPORTED: "The rate falls as β grows: {scope}, the KL rate at the lower β is higher by {difference}.",
+         CONTRADICTED: "The rate rises with β: {scope}, the KL rate at the lower β minus at the higher is "
+                       "{difference}.",
+         EQUIVALENT: "The rate does not change with β: {scope}, within {margin} ({difference}).",
+         UNDECIDED: "Whether the rate falls as β grows is undecided: {scope}, {difference}."},
+        unit="bits",
+    ),
+)}
 
 
-def decide_all(tables: dict[str, pd.DataFrame], settings: dict, n_factors: int, sigma: float) -> pd.DataFrame:
-    """The claims table from the reconstruction, sample quality, latents and rate tables."""
-    samples = tables["sample_quality"]
-    rows = [
-        *reconstruction(tables["reconstruction"], settings["recovery"]),
-        *prior_samples(samples),
-        *same_sampler(samples),
-        *prior_against_fitted(samples),
-        *one_factor_per_dimension(tables["latents"], n_factors, settings["mig"]),
-        *rate_falls(tables["rate"], sigma),
-    ]
-    if not rows:
+@dataclasses.dataclass(frozen=True)
+class Cells:
+    """One score of one metric per cell (configuration and setting) and seed."""
+
+    table: pd.DataFrame  # one row per cell: its keys
+    values: np.ndarray  # (cells, seeds), nan where a point has no run of that seed
+    point: np.ndarray  # (cells,) the index of each cell's point
+    seeds: list[int]
+
+
+def cells(frame: pd.DataFrame, score_columns: list[str], score: str) -> Cells:
+    """The cells of a metric's per-run frame (tables.read_scores) for one score."""
+    keys = [c for c in frame.columns if c not in (*score_columns, "run", "seed")]
+    keyed = frame.fillna({k: "" for k in keys})
+    keyed = keyed.assign(cell=keyed.groupby(keys, sort=True, dropna=False).ngroup())
+    table = keyed.drop_duplicates("cell").sort_values("cell").set_index("cell")[keys]
+    wide = keyed.pivot(index="cell", columns="seed", values=score).sort_index()
+    point = pd.factorize(table.apply(families.point_id, axis=1))[0]
+    return Cells(table.reset_index(drop=True), wide.to_numpy(dtype=np.float64), np.asarray(point),
+                 [int(s) for s in wide.columns])
+
+
+@dataclasses.dataclass
+class Plan:
+    """A claim's comparisons before the data decide them: its primary test (row 0) and blocks."""
+
+    claim: Claim
+    rows: pd.DataFrame  # per comparison: scope, keys, subject, quantity, threshold
+    weights: np.ndarray  # (R, U)
+    constants: np.ndarray  # (R,)
+    cells: Cells
+    margin: float
+
+
+def plan(claim: Claim, found: Cells, context: Context) -> Plan | None:
+    """The claim's primary test and its blocks, or None when the sweep has no block for it."""
+    blocks = claim.blocks(found.table, context)
+    pooled = [b for b in blocks if claim.pools(b, context)]
+    if not pooled:  # no primary test: the claim is not asked of this sweep (e.g. no latent large enough)
+        return None
+    weights = np.zeros((1 + len(blocks), len(found.table)))
+    for r, block in enumerate(blocks, start=1):
+        weights[r, block.plus] += 1.0
+        if block.minus is not None:
+            weights[r, block.minus] -= 1.0
+    weights[0] = sum(weights[1 + blocks.index(b)] for b in pooled) / len(pooled)
+    constants = np.array([np.mean([b.threshold for b in pooled]), *(b.threshold for b in blocks)])
+    two_sample = blocks[0].minus is not None
+    rows = [{"claim": claim.name, "scope": PRIMARY, **{k: np.nan for k in KEYS},
+             "subject": f"mean over {len(pooled)} {claim.pooled}",
+             "quantity": claim.quantity(context), "blocks": len(pooled)}]
+    rows += [{"claim": claim.name, "scope": SECONDARY, **block.keys, "subject": block.subject,
+              "quantity": block.quantity, "blocks": 1} for block in blocks]
+    frame = pd.DataFrame(rows).assign(threshold=np.nan if two_sample else constants,
+                                      test="contrast t" if two_sample else "one-sample contrast t")
+    margin = float(context.settings["margins"][claim.score])
+    return Plan(claim, frame, weights, constants, found, margin)
+
+
+def plans(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Context) -> list[Plan]:
+    """A plan per claim of the registry whose metric the study scored and whose blocks it has."""
+    found = []
+    for claim in CLAIMS.values():
+        if claim.metric not in scores:
+            continue
+        frame, score_columns = scores[claim.metric]
+        if claim.score not in frame:
+            continue
+        planned = plan(claim, cells(frame, score_columns, claim.score), context)
+        if planned is not None:
+            found.append(planned)
+    return found
+
+
+def _take(c: statistics.Contrast, index) -> statistics.Contrast:
+    return statistics.Contrast(c.estimate[..., index], c.se[..., index], c.df[..., index],
+                               c.components[..., index, :], c.paired)
+
+
+@dataclasses.dataclass
+class Decided:
+    """Every plan's contrasts, the primary family's decision (a comparison per plan) and each plan's
+    secondary family's decision; arrays may have leading axes (simulated studies)."""
+
+    contrasts: list[statistics.Contrast]
+    primary: statistics.Decision
+    secondary: list[statistics.Decision]
+
+
+def decide(planned: list[Plan], settings: dict, values: list[np.ndarray] | None = None) -> Decided:
+    """The verdicts of the plans' comparisons, from the study's values or from `values` (one array
+    (..., U, S) per plan, for simulated studies)."""
+    paired = settings["pairing"] == "paired"
+    contrasts = [statistics.contrast(plan.cells.values if values is None else values[i], plan.cells.point,
+                                     plan.weights, plan.constants, paired)
+                 for i, plan in enumerate(planned)]
+    # The primary family: each plan's first comparison.
+    primary = [np.concatenate([getattr(c, field)[..., :1] for c in contrasts], axis=-1)
+               for field in ("estimate", "se", "df")]
+    margins = np.array([plan.margin for plan in planned])
+    judged = (settings["correction"], settings["confidence"])
+    secondary = [statistics.decide(c.estimate[..., 1:], c.se[..., 1:], c.df[..., 1:], plan.margin, *judged)
+                 for c, plan in zip(contrasts, planned)]
+    return Decided(contrasts, statistics.decide(*primary, margins, *judged), secondary)
+    return Decided(contrasts, primary, secondary)
+
+
+def decide_all(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Context) -> pd.DataFrame:
+    """The claims table: every claim's primary test, then its blocks, with verdicts."""
+    planned = plans(scores, context)
+    if not planned:
         return pd.DataFrame()
-    compared = pd.DataFrame(rows)
-    decided = pd.concat([decide(family, settings["correction"], settings["confidence"])
-                         for _, family in compared.groupby("claim", sort=False)])
-    order = {claim: i for i, claim in enumerate(CLAIMS)}
-    decided = decided.drop(columns="summaries")
-    return decided.sort_values(["claim", "reconstruction", "latent_dim"],
-                               key=lambda c: c.map(order) if c.name == "claim" else c,
-                               kind="stable").reset_index(drop=True)
+    settings = context.settings
+    decided = decide(planned, settings)
+    alpha = 1 - settings["confidence"]
+    frames = []
+    for i, plan in enumerate(planned):
+        for scope, decision, index, family in ((PRIMARY, decided.primary, slice(i, i + 1), len(planned)),
+                                               (SECONDARY, decided.secondary[i], slice(None), len(plan.rows) - 1)):
+            rows = plan.rows[plan.rows["scope"] == scope]
+            c = _take(decided.contrasts[i], slice(0, 1) if scope == PRIMARY else slice(1, None))
+            weights = plan.weights[:1] if scope == PRIMARY else plan.weights[1:]
+            # The seeds are planned at Holm's first step (Bonferroni's level; at most one of a
+            # comparison's two hypotheses is true), so Holm decides at least as often.
+            per_comparison = alpha if settings["correction"] == "none" else alpha / family
+            frames.append(rows.assign(
+                difference=c.estimate, low=decision.low[index], high=decision.high[index],
+                level=decision.level[index], margin=plan.margin,
+                effect_size=statistics.effect_size(c, weights, plan.cells.point),
+                p=decision.p[index], p_adjusted=decision.p_adjusted[index],
+                p_equivalence=decision.p_equivalence[index],
+                p_equivalence_adjusted=decision.p_equivalence_adjusted[index],
+                verdict=[VERDICTS[v] for v in decision.verdict[index]], comparisons=family,
+                df=c.df, n=_seeds(plan, weights),
+                seeds_needed=statistics.seeds_needed(c, plan.margin, per_comparison),
+                correction=settings["correction"], confidence=settings["confidence"],
+                pairing=settings["pairing"]))
+    order = {name: i for i, name in enumerate(CLAIMS)}
+    table = pd.concat(frames, ignore_index=True)
+    table["scope"] = pd.Categorical(table["scope"], [PRIMARY, SECONDARY])
+    table = table.sort_values(["scope", "claim"], key=lambda c: c.map(order) if c.name == "claim" else c,
+                              kind="stable")
+    return table.assign(scope=table["scope"].astype(str)).reset_index(drop=True)
+
+
+def _seeds(plan: Plan, weights: np.ndarray) -> np.ndarray:
+    """Per comparison, the fewest seeds of a configuration it compares."""
+    seeds = (~np.isnan(plan.cells.values)).sum(axis=1)
+    return np.array([seeds[row != 0].min() for row in weights])
 
 
 def count_verdicts(table: pd.DataFrame) -> dict[str, dict[str, int]]:
     """Per claim, how many of its rows have each verdict."""
-    return {claim: {v: int((rows["verdict"] == v).sum()) for v in (SUPPORTED, CONTRADICTED, UNDECIDED)}
+    return {claim: {v: int((rows["verdict"] == v).sum()) for v in VERDICTS}
             for claim, rows in table.groupby("claim", sort=False)}
 
 
-def number(value: float) -> str:
-    return f"{value:.3g}"
+def seeds_for_share(table: pd.DataFrame, share: float = 0.9) -> float:
+    """The fewest seeds per configuration at which at least `share` of the rows would be decided
+    with 80% power, were the estimates and seed variances the truth (inf if none up to the
+    search's end)."""
+    needed = table["seeds_needed"].where(table["verdict"] == UNDECIDED, table["n"]).fillna(np.inf)
+    return float(np.quantile(needed.to_numpy(dtype=float), share, method="higher"))
+
+
+def number(value: float, digits: int = 2) -> str:
+    """Two significant digits, as the uncertainty of a handful of seeds allows."""
+    return "n/a" if pd.isna(value) else f"{value:.{digits}g}"
 
 
 def interval(row) -> str:
     """'0.12 [0.05, 0.19]': the difference and its interval at the row's corrected level."""
-    bounds = "(one seed)" if math.isnan(row["low"]) else f"[{number(row['low'])}, {number(row['high'])}]"
+    bounds = "(one seed)" if pd.isna(row["low"]) else f"[{number(row['low'])}, {number(row['high'])}]"
     return f"{number(row['difference'])} {bounds}"
 
 
 def seeds_text(row) -> str:
     needed = row["seeds_needed"]
-    if row["verdict"] != UNDECIDED:
-        return ""
-    return "?" if math.isnan(needed) else f"> {MOST_SEEDS}" if math.isinf(needed) else str(int(needed))
+    return "?" if pd.isna(needed) else f"> {statistics.MOST_SEEDS}" if np.isinf(needed) else str(int(needed))
+
+
+def where(row) -> str:
+    """'bce, latent 4' for a block, 'pooled' for a primary test."""
+    if row["scope"] == PRIMARY:
+        return "pooled"
+    return f"{row['reconstruction']}, z={int(row['latent_dim'])}"
+
+
+def amount(value: float, unit: str, signed: bool = False) -> str:
+    """A difference as a reader takes it: '12.3 pp' for a share, '1.5 bits', '0.21'."""
+    if pd.isna(value):
+        return "n/a"
+    sign = "+" if signed else ""
+    if unit == PERCENTAGE_POINTS:
+        return f"{100 * value:{sign}.1f} pp"
+    return f"{value:{sign}.2g}" + (f" {unit}" if unit else "")
+
+
+def answer(row: pd.Series, context: Context) -> str:
+    """The Conclusion's sentence for a claim's primary row: its verdict in words, the difference
+    with its corrected interval, what it averages over."""
+    claim = CLAIMS[row["claim"]]
+    interval = (f"{amount(row['difference'], claim.unit, signed=True)} "
+                f"[{amount(row['low'], claim.unit, signed=True)}, {amount(row['high'], claim.unit, signed=True)}]")
+    threshold = row["threshold"]
+    return claim.answers[row["verdict"]].format(
+        scope=f"averaged over {int(row['blocks'])} {claim.pooled}", difference=interval,
+        margin=f"±{amount(row['margin'], claim.unit)}",
+        threshold="n/a" if pd.isna(threshold) else (f"{threshold:.0%}" if claim.unit == PERCENTAGE_POINTS
+                                                   else f"{threshold:g}"),
+        sampler=context.fixed_sampler.label)
+
+
+COLUMNS = ["claim", "scope", "where", "compared", "difference [interval]", "margin", "d", "adj. p",
+           "adj. p equiv.", "verdict", "seeds for 80%"]
 
 
 def presentable(table: pd.DataFrame) -> tuple[list[str], list[tuple[str, ...]]]:
-    """Columns and string rows: claim, configuration keys, what is compared, the difference with its
-    corrected interval, the effect size, the adjusted p-value, the verdict and, if undecided, the
-    seeds a verdict would need."""
-    columns = ["claim", "likelihood", "latent_dim", "compared", "difference [corrected interval]", "effect size",
-               "adjusted p", "verdict", "seeds needed"]
+    """Columns and string rows of the claims table."""
     rows = []
     for _, row in table.iterrows():
-        effect = "n/a" if math.isnan(row["effect_size"]) else f"{row['effect_size']:.2g}"
-        p = "n/a" if math.isnan(row["p_adjusted"]) else f"{row['p_adjusted']:.2g}"
-        rows.append((row["claim"], row["reconstruction"], str(row["latent_dim"]),
-                     f"{row['subject']}: {row['quantity']}", interval(row), effect, p, row["verdict"], seeds_text(row)))
-    return columns, rows
+        rows.append((row["claim"], row["scope"], where(row), f"{row['subject']}: {row['quantity']}", interval(row),
+                     f"{row['margin']:g}", number(row["effect_size"]), number(row["p_adjusted"]),
+                     number(row["p_equivalence_adjusted"]), row["verdict"], seeds_text(row)))
+    return COLUMNS, rows
 
 
 TITLE = "The report's claims, decided over seeds"
@@ -321,23 +444,18 @@ TITLE = "The report's claims, decided over seeds"
 def note(table: pd.DataFrame) -> str:
     confidence = table["confidence"].iloc[0] if len(table) else 0.95
     correction = table["correction"].iloc[0] if len(table) else "holm"
-    claims = "; ".join(f"{name}: {text}" for name, text in CLAIMS.items())
-    return (f"Difference oriented so that > 0 means the claim holds. Each claim is a family of comparisons whose "
-            f"two-sided t-test p-values (Welch's for two configurations, one-sample against a threshold) are adjusted "
-            f"together ({CORRECTIONS[correction]}); a verdict when the adjusted p-value is below "
-            f"{1 - confidence:.2g}. The interval is the t interval at the level the correction asks of the comparison, "
-            f"so it excludes 0 exactly when the verdict is decided. Effect size: Hedges' g for two configurations, the "
-            f"difference in standard deviations of the seeds for a threshold. Seeds needed: per configuration, for a "
-            f"verdict if the means and sds stayed as measured. Claims: {claims}.")
+    pairing = table["pairing"].iloc[0] if len(table) else "unpaired"
+    statements = "; ".join(f"{claim.name}: {claim.statement}" for claim in CLAIMS.values())
+    return (f"Difference oriented so that > 0 supports the claim. Primary: one test per claim, the mean over its "
+            f"blocks of their differences, the primary tests one family; secondary: each block, each claim's blocks "
+            f"a family. Each comparison is tested for a difference (two-sided t, {pairing} seeds, Welch-Satterthwaite "
+            f"degrees of freedom) and for equivalence within its margin (two one-sided tests); a family's p-values "
+            f"are adjusted together ({statistics.CORRECTIONS[correction]}), a verdict needs an adjusted p-value below "
+            f"{1 - confidence:.2g}; equivalent when the equivalence test decides. Interval: at the level the "
+            f"correction asks of the difference test. d: the difference in seed standard deviations. Seeds for "
+            f"80%: per configuration, for 80% power to decide at the observed effect. Claims: {statements}.")
 
 
 def write(table: pd.DataFrame, outputs: dict[str, str]) -> None:
-    write_atomic(outputs["csv"], table.to_csv(index=False, float_format="%.6g").encode())
     columns, rows = presentable(table)
-    markdown = [f"### {TITLE}", "", *formats.markdown_table(columns, rows), "", note(table), ""]
-    write_atomic(outputs["md"], "\n".join(markdown).encode())
-    latex = formats.latex_table(columns, rows, TITLE, size=r"\scriptsize", label="tab:claims",
-                                note=f"\\footnotesize{{{formats.latex_escape(note(table))}}}")
-    write_atomic(outputs["tex"], "\n".join(latex).encode())
-    html = formats.html_table(columns, rows, caption=TITLE, note=note(table))
-    write_atomic(outputs["html"], formats.html_page(TITLE, html).encode())
+    formats.write_table(outputs, table, TITLE, columns, rows, note(table), label="tab:claims")

@@ -20,7 +20,7 @@ import pandas as pd
 from shapestudy.data import grid
 from shapestudy.evaluation import samplers
 from shapestudy.evaluation.metrics import METRICS
-from shapestudy.reporting import claims, formats
+from shapestudy.reporting import claims, formats, statistics
 from shapestudy.reporting.figures import FIGURES
 from shapestudy.reporting.tables import (CONVERGED, NOT_CONVERGED_MARK, SEED_FREE_KEYS, footnote, not_converged,
                                          presentable, split_by_kind)
@@ -110,17 +110,24 @@ def latents_table(table: pd.DataFrame, n_factors: int):
     return ["model, likelihood", *(title for _, title in shown)], rows
 
 
-def claims_summary(table: pd.DataFrame):
-    counts = claims.count_verdicts(table)
+def primary_claims(table: pd.DataFrame) -> tuple[list[str], list[tuple[str, ...]]]:
+    """A row per claim: its primary test (what it pools, the difference with its corrected
+    interval, the margin, the verdict) and the verdicts of its blocks."""
     rows = []
-    for claim, statement in claims.CLAIMS.items():
-        if claim not in counts:
-            continue
-        first = table[table["claim"] == claim].iloc[0]
-        c = counts[claim]
-        rows.append((statement, str(int(first["comparisons"])), claims.CORRECTIONS[first["correction"]],
-                     str(c[claims.SUPPORTED]), str(c[claims.CONTRADICTED]), str(c[claims.UNDECIDED])))
-    return ["claim", "tested", "correction", "supported", "contradicted", "undecided"], rows
+    for _, row in table[table["scope"] == claims.PRIMARY].iterrows():
+        claim = claims.CLAIMS[row["claim"]]
+        blocks = claims.count_verdicts(table[(table["scope"] == claims.SECONDARY) & (table["claim"] == row["claim"])])
+        counts = blocks.get(row["claim"], dict.fromkeys(statistics.VERDICTS, 0))
+        rows.append((claim.statement, f"{int(row['blocks'])} {claim.pooled}", primary_interval(row),
+                     f"±{claims.amount(row['margin'], claim.unit)}", row["verdict"],
+                     "/".join(str(counts[v]) for v in statistics.VERDICTS)))
+    return ["claim", "pooled over", "difference [interval]", "margin", "verdict", "blocks s/c/e/u"], rows
+
+
+def primary_interval(row: pd.Series) -> str:
+    unit = claims.CLAIMS[row["claim"]].unit
+    return (f"{claims.amount(row['difference'], unit, signed=True)} [{claims.amount(row['low'], unit, signed=True)}, "
+            f"{claims.amount(row['high'], unit, signed=True)}]")
 
 
 def convergence(table: pd.DataFrame) -> str:
@@ -161,27 +168,24 @@ def setup(config: dict, tables: dict[str, pd.DataFrame]) -> str:
     )
 
 
-def strongest(table: pd.DataFrame, claim: str) -> pd.Series | None:
-    """The decided comparison of a claim with the largest effect (one without an effect size last), or None."""
-    rows = table[(table["claim"] == claim) & (table["verdict"] != claims.UNDECIDED)]
-    return None if rows.empty else rows.loc[rows["effect_size"].abs().fillna(-1.0).idxmax()]
-
-
 def verdicts_text(table: pd.DataFrame, claim: str) -> str:
-    """'supported in 5, contradicted in 2 and undecided in 9 of 16 comparisons (Holm), e.g. ...'"""
+    """'supported: +12.3 pp [+8.1 pp, +16.5 pp]; per configuration (16, Holm): 9 supported, ...'"""
     rows = table[table["claim"] == claim]
     if rows.empty:
         return "not tested by this sweep"
-    counts = claims.count_verdicts(rows)[claim]
-    first = rows.iloc[0]
-    held_to = f", {first['confidence']:.0%} family-wise" if first["correction"] == "holm" else ""
-    text = (f"supported in {counts[claims.SUPPORTED]}, contradicted in {counts[claims.CONTRADICTED]} and undecided in "
-            f"{counts[claims.UNDECIDED]} of {len(rows)} comparisons ({claims.CORRECTIONS[first['correction']]}{held_to})")
-    example = strongest(table, claim)
-    if example is not None:
-        effect = "" if pd.isna(example["effect_size"]) else f", effect size {fmt(example['effect_size'], 2)}"
-        text += f"; the largest decided effect: {example['subject']}, {example['quantity']}, {claims.interval(example)}{effect}"
-    return text
+    primary = rows[rows["scope"] == claims.PRIMARY].iloc[0]
+    blocks = rows[rows["scope"] == claims.SECONDARY]
+    counts = claims.count_verdicts(blocks)[claim]
+    per_block = ", ".join(f"{counts[v]} {v}" for v in statistics.VERDICTS if counts[v])
+    return (f"{primary['verdict']} ({primary_interval(primary)}, pooled over {int(primary['blocks'])}); per "
+            f"configuration ({len(blocks)} comparisons, {statistics.CORRECTIONS[primary['correction']]}): "
+            f"{per_block}")
+
+
+def claims_text(table: pd.DataFrame, metric: str) -> str:
+    """Each claim of the registry that compares this metric's scores, with its verdicts."""
+    return "; ".join(f"“{claim.statement}” is {verdicts_text(table, claim.name)}"
+                     for claim in claims.CLAIMS.values() if claim.metric == metric)
 
 
 def reconstruction_finding(table: pd.DataFrame, claims_table: pd.DataFrame) -> str:
@@ -193,8 +197,7 @@ def reconstruction_finding(table: pd.DataFrame, claims_table: pd.DataFrame) -> s
         f"most often for {label(best)} ({mean_sd(best, 'factor_recovery')}) and least often for {label(worst)} "
         f"({mean_sd(worst, 'factor_recovery')}). Reconstructions of training images recover more than those of test "
         f"images in {int((gap > 0).sum())} of {len(table)} configurations, by up to {pct(gap.max())} for "
-        f"{label(widest)}: the models partly memorise training tuples. “{claims.CLAIMS['reconstruction']}” is "
-        f"{verdicts_text(claims_table, 'reconstruction')}."
+        f"{label(widest)}: the models partly memorise training tuples. {claims_text(claims_table, 'reconstruction')}."
     )
 
 
@@ -211,10 +214,8 @@ def generation_finding(samples: pd.DataFrame, reconstruction: pd.DataFrame, clai
                          f"{pct(share(top['validity_mean'], top['train_validity_mean']))} of its ceiling")
     ceiling = samples[[c for c in samples if c.startswith("pixel_") and c.endswith("_ceiling_mean")]].iloc[0]
     return (
-        f"Generation (and Figure frontier). Under the prior N(0, I), “{claims.CLAIMS['prior_samples']}” is "
-        f"{verdicts_text(claims_table, 'prior_samples')}. Sampled the same way, by samplers fitted to the training codes "
-        f"after training, “{claims.CLAIMS['same_sampler']}” is {verdicts_text(claims_table, 'same_sampler')}; "
-        f"and “{claims.CLAIMS['prior_against_fitted']}” is {verdicts_text(claims_table, 'prior_against_fitted')}. "
+        f"Generation (and Figure frontier). The samplers: the prior N(0, I), and densities fitted to the training "
+        f"codes after training. {claims_text(claims_table, 'sample_quality')}. "
         f"Against the ceiling, the validity of the model's reconstructions of training images, {'; '.join(parts)}. "
         f"Real training images score PRDC precision {fmt(ceiling['pixel_precision_ceiling_mean'], 2)} and recall "
         f"{fmt(ceiling['pixel_recall_ceiling_mean'], 2)} against the test images: the cross-check's own ceiling at "
@@ -233,8 +234,7 @@ def rate_finding(table: pd.DataFrame, claims_table: pd.DataFrame, sigma: float) 
     if len(vae):
         text += (f" The VAE's KL rate, an upper bound on I(X; Z), spans {fmt(vae['kl_rate_bits_mean'].min())}–"
                  f"{fmt(vae['kl_rate_bits_mean'].max())} bits with {fmt(vae['active_dimensions_mean'].min())}–"
-                 f"{fmt(vae['active_dimensions_mean'].max())} active dimensions; “{claims.CLAIMS['rate_falls']}” is "
-                 f"{verdicts_text(claims_table, 'rate_falls')}.")
+                 f"{fmt(vae['active_dimensions_mean'].max())} active dimensions; {claims_text(claims_table, 'rate')}.")
     return text
 
 
@@ -244,32 +244,26 @@ def latents_finding(table: pd.DataFrame, claims_table: pd.DataFrame, n_factors: 
         return f"Latent meaning. No model has a latent of {n_factors} dimensions, the number of factors."
     best = at.loc[at["mig_mean"].idxmax()]
     return (f"Latent meaning. With as many latent dimensions as factors ({n_factors}), the highest MIG is "
-            f"{label(best)}'s, {mean_sd(best, 'mig', lambda v: fmt(v, 2))}; “{claims.CLAIMS['one_factor_per_dimension']}” "
-            f"is {verdicts_text(claims_table, 'one_factor_per_dimension')}.")
+            f"{label(best)}'s, {mean_sd(best, 'mig', lambda v: fmt(v, 2))}; {claims_text(claims_table, 'latents')}.")
 
 
-def conclusion(claims_table: pd.DataFrame) -> str:
-    """The Conclusion, from the verdicts: per claim, what held, in how many comparisons, under
-    which correction."""
+def conclusion(claims_table: pd.DataFrame, context: claims.Context) -> str:
+    """The Conclusion: each claim's answer from its primary test, then what the study cannot say."""
     if claims_table.empty:
         return "No claim could be tested with this sweep."
-    held = []
-    for claim, counts in claims.count_verdicts(claims_table).items():
-        statement, total = claims.CLAIMS[claim], sum(counts.values())
-        if counts[claims.SUPPORTED] == total:
-            held.append(f"“{statement}” held in all {total} comparisons")
-        elif counts[claims.CONTRADICTED] == total:
-            held.append(f"“{statement}” failed in all {total} comparisons")
-        elif counts[claims.UNDECIDED] == total:
-            held.append(f"“{statement}” was decided in none of its {total} comparisons")
-        else:
-            held.append(f"“{statement}” held in {counts[claims.SUPPORTED]} and failed in {counts[claims.CONTRADICTED]} of "
-                        f"{total} comparisons")
-    first = claims_table.iloc[0]
-    seeds = int(claims_table["n"].max())
-    return (f"With up to {seeds} seed{'s' * (seeds != 1)} per configuration and each claim's comparisons held together "
-            f"to a {1 - first['confidence']:.0%} error rate ({claims.CORRECTIONS[first['correction']]}; the others are "
-            f"undecided, not refuted): {'; '.join(held)}.")
+    primary = claims_table[claims_table["scope"] == claims.PRIMARY]
+    answers = [claims.answer(row, context) for _, row in primary.iterrows()]
+    blocks = claims_table[claims_table["scope"] == claims.SECONDARY]
+    undecided = int((blocks["verdict"] == statistics.UNDECIDED).sum())
+    needed = claims.seeds_for_share(blocks)
+    seeds = int(blocks["n"].max())
+    needed_text = (f"> {statistics.MOST_SEEDS}" if np.isinf(needed) else f"{int(needed)}")
+    first = primary.iloc[0]
+    return (" ".join(answers) + f" (Each bracket is the interval at the level the correction asks; the "
+            f"{len(primary)} primary tests are held together to a {1 - first['confidence']:.0%} family-wise error, "
+            f"{statistics.CORRECTIONS[first['correction']]}.) With {seeds} seeds per configuration, "
+            f"{undecided} of the {len(blocks)} per-configuration comparisons stay undecided; {needed_text} seeds would "
+            f"give 90% of them 80% power at the effects observed.")
 
 
 def main_figures(figures: list[str]) -> list[str]:
@@ -285,13 +279,20 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
     samples, reconstruction, rate = tables["sample_quality"], tables["reconstruction"], tables["rate"]
     prior = samples[samples["sampler"] == "prior"]
     vae_rate = split_by_kind(rate[np.isclose(rate["sigma"], sigma)])[1]
+    context = claims.Context(config["claims"], n_factors, sigma, tuple(config["evaluation"]["mixture_components"]))
+    margins = ", ".join(f"{score.replace('_', ' ')} {value:g}" for score, value in config["claims"]["margins"].items())
     blocks = [Block("heading", "Experiments"), Block("paragraph", setup(config, tables))]
-    blocks += [Block("paragraph", "Claims. Each claim of the report is tested per likelihood and latent size "
-                                  "(and per beta or sampler where it compares them) by a t test over seeds; a claim's "
-                                  "comparisons form one family whose p-values are adjusted together, and a verdict "
-                                  "needs the adjusted p-value below the error rate. Intervals below are at the level the "
-                                  "correction asks of each comparison."),
-               Block("table", "Verdicts per claim", "claims_summary", *claims_summary(claims_table))]
+    blocks += [Block("paragraph", "Claims. Each of the report's questions is answered once, by a primary test: the "
+                                  "average over the configurations it generalises over of each configuration's "
+                                  "difference (a VAE's mean minus the matching AE's, or a mean minus a threshold), its "
+                                  "standard error from every seed of every configuration (Welch-Satterthwaite degrees of "
+                                  "freedom). Each comparison is tested for a difference and, against a smallest effect "
+                                  f"of interest ({margins}), for equivalence; the six primary tests are one family, "
+                                  "adjusted together. Each configuration's own comparison follows as a secondary "
+                                  "analysis, a family per claim (appendix). Brackets give the interval at the level the "
+                                  "correction asks."),
+               Block("table", "The primary claims: one test each (blocks: supported/contradicted/equivalent/"
+                              "undecided)", "primary_claims", *primary_claims(claims_table))]
     blocks += [Block("paragraph", reconstruction_finding(reconstruction, claims_table)),
                Block("table", "Exact factor recovery of test reconstructions", "recovery",
                      *by_latent(reconstruction, lambda r: mean_sd(r, "factor_recovery")),
@@ -316,7 +317,7 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
     blocks.append(Block("paragraph", "Figures " + ", ".join(shown) + " follow; the appendix has every figure "
                         "and every table in full."))
     blocks += [Block("figure", captions[name], name) for name in shown]
-    blocks += [Block("heading", "Conclusion"), Block("paragraph", conclusion(claims_table))]
+    blocks += [Block("heading", "Conclusion"), Block("paragraph", conclusion(claims_table, context))]
     return blocks
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
+import pandas as pd
+
+from shapestudy.files import write_atomic
+
 # Characters special to LaTeX, and the non-ASCII symbols the study's text uses, as LaTeX.
 _LATEX = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
@@ -84,3 +88,17 @@ def html_page(title: str, body: list[str]) -> str:
     head = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
             f"<title>{escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>"]
     return "\n".join([*head, *body, "</body>", "</html>", ""])
+
+
+def write_table(outputs: dict, frame: pd.DataFrame, title: str, columns, rows, note: str, label: str | None = None,
+                latex_note: str | None = None) -> None:
+    """A table in its four files: `frame` in full as CSV (for machines), and the string cells as
+    Markdown, LaTeX and an HTML page, each with its title and the note below (`latex_note`: the
+    note as LaTeX already, where it holds math)."""
+    rows = [tuple(row) for row in rows]
+    write_atomic(outputs["csv"], frame.to_csv(index=False, float_format="%.6g").encode())
+    write_atomic(outputs["md"], "\n".join([f"### {title}", "", *markdown_table(columns, rows), "", note, ""]).encode())
+    latex = latex_note if latex_note is not None else latex_escape(note)
+    write_atomic(outputs["tex"], "\n".join(latex_table(columns, rows, title, label=label,
+                                                        note=f"\\footnotesize{{{latex}}}")).encode())
+    write_atomic(outputs["html"], html_page(title, html_table(columns, rows, caption=title, note=note)).encode())

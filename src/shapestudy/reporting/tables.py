@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from shapestudy.evaluation import scores
-from shapestudy.files import write_atomic
 from shapestudy.reporting import formats
 from shapestudy.training import families
 
@@ -37,7 +36,9 @@ def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:
             # A list-valued setting (training.hidden) as a tuple: rows are grouped by every setting.
             config = {k: tuple(v) if isinstance(v, list) else v for k, v in section["config"].items()}
             for row in section["rows"]:
-                records.append({"run": section["run"], **config, **row["settings"], **row["scores"], **outcome})
+                # A setting's "seed" is the evaluation's: the run's own seed stays in `seed`.
+                records.append({"run": section["run"], **config, **row["settings"], "seed": config["seed"],
+                                **row["scores"], **outcome})
                 score_columns.update(dict.fromkeys([*row["scores"], *outcome]))
     return pd.DataFrame(records), list(score_columns)
 
@@ -101,35 +102,16 @@ def _settings_line(constant: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in constant.items())
 
 
-def _note(table: pd.DataFrame, constant: dict) -> str:
-    return f"Mean ± sd over seeds (n runs). Settings: {_settings_line(constant)}.{footnote(table)}"
-
-
-def to_markdown(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
+def write_table(table: pd.DataFrame, score_columns: list[str], outputs: dict[str, str], title: str) -> None:
+    """An aggregated table as CSV, Markdown, LaTeX and HTML at the paths given by `outputs`."""
     shown, constant = presentable(table, score_columns)
-    body = formats.markdown_table(shown.columns, shown.itertuples(index=False))
-    return "\n".join([f"### {title}", "", *body, "", _note(table, constant), ""])
-
-
-def to_html(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
-    """The table as a web page: the HTML report shows it (rule table)."""
-    shown, constant = presentable(table, score_columns)
-    body = formats.html_table(shown.columns, shown.itertuples(index=False), caption=title, note=_note(table, constant))
-    return formats.html_page(title, body)
-
-
-def to_latex(table: pd.DataFrame, score_columns: list[str], title: str) -> str:
-    shown, constant = presentable(table, score_columns)
-    note = f"\\footnotesize{{Mean $\\pm$ sd over seeds. {formats.latex_escape(_settings_line(constant) + '.' + footnote(table))}}}"
-    return "\n".join(formats.latex_table(shown.columns, shown.itertuples(index=False), title, note=note))
+    note = f"Mean ± sd over seeds (n runs). Settings: {_settings_line(constant)}.{footnote(table)}"
+    formats.write_table(outputs, table, title, shown.columns, shown.itertuples(index=False), note)
 
 
 def write_tables(score_paths, outputs: dict[str, str], title: str) -> pd.DataFrame:
-    """Aggregate score files into CSV, Markdown, LaTeX and HTML at the paths given by `outputs`."""
+    """Aggregate score files over seeds and write the table (write_table)."""
     frame, score_columns = read_scores(score_paths)
     table = aggregate(frame, score_columns)
-    write_atomic(outputs["csv"], table.to_csv(index=False, float_format="%.6g").encode())
-    write_atomic(outputs["md"], to_markdown(table, score_columns, title).encode())
-    write_atomic(outputs["tex"], to_latex(table, score_columns, title).encode())
-    write_atomic(outputs["html"], to_html(table, score_columns, title).encode())
+    write_table(table, score_columns, outputs, title)
     return table
