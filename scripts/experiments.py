@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shapestudy.files import write_atomic
-from shapestudy.reporting import experiments
+from shapestudy.reporting import experiments, formats
 
 tables = {Path(path).stem: pd.read_csv(path) for path in snakemake.input.tables}
 captions = {Path(path).stem: Path(path).read_text().strip() for path in snakemake.input.captions}
@@ -23,7 +22,5 @@ for blocks, title, (md, tex, html) in (
     (experiments.appendix(tables, captions, figures), "Appendix",
      (output.appendix_md, output.appendix_tex, output.appendix_html)),
 ):
-    write_atomic(md, experiments.to_markdown(blocks).encode())
-    write_atomic(tex, experiments.to_latex(blocks).encode())
-    write_atomic(html, experiments.to_html(blocks, title, images).encode())
+    formats.write_document(blocks, title, {"md": md, "tex": tex, "html": html}, images)
     print(f"{title}: {experiments.words(blocks)} words, {experiments.table_rows(blocks)} table rows", file=sys.stderr)

@@ -10,7 +10,7 @@ from made_up import scores
 
 from shapestudy import config as study_config
 from shapestudy.data import grid
-from shapestudy.reporting import claims, experiments, tables
+from shapestudy.reporting import claims, experiments, formats, tables
 from shapestudy.reporting.figures import FIGURES
 
 
@@ -35,7 +35,7 @@ def test_the_section_has_a_papers_length(study):
     assert [row[0] for row in summary.rows] == [c.statement for c in claims.CLAIMS.values()]  # every claim, in order
     secondary = found["claims"][found["claims"]["scope"] == claims.SECONDARY]
     assert [sum(map(int, row[-1].split("/"))) for row in summary.rows] == list(secondary.groupby("claim", sort=False).size())
-    conclusion = experiments.to_markdown(blocks).split("## Conclusion")[1]
+    conclusion = formats.to_markdown(blocks).split("## Conclusion")[1]
     # One sentence per claim, each with its pooled difference and interval; the correction named.
     primary = found["claims"][found["claims"]["scope"] == claims.PRIMARY]
     assert conclusion.count("averaged over") == len(primary) == len(claims.CLAIMS) and "Holm" in conclusion
@@ -48,4 +48,4 @@ def test_the_appendix_has_every_table_in_full_and_every_figure(study):
     shown = {b.name: len(b.rows) for b in blocks if b.kind == "table"}
     assert shown == {name: len(table) for name, table in found.items()}
     assert [b.name for b in blocks if b.kind == "figure"] == list(FIGURES)
-    assert "\\begin{longtable}" in experiments.to_latex(blocks)  # the long tables break over pages
+    assert "\\begin{longtable}" in formats.to_latex(blocks)  # the long tables break over pages

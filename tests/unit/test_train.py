@@ -59,3 +59,18 @@ def test_the_configured_widths_are_trained_and_restored_from_the_run_record(spli
     model, params, restored = artifacts.load_model(tmp_path / "params.msgpack", tmp_path / "record.json")
     assert restored == config and restored.hidden == (24, 12)
     assert reconstruct(model, params, splits[1], "bce").shape == splits[1].shape
+
+
+def test_an_ae_and_a_vae_of_one_seed_start_from_the_same_shared_layers(splits):
+    """Paired seeds (claims.pairing): where their layers coincide (all but the VAE's logvar head)
+    an AE and a VAE of one seed are initialised alike; another seed starts elsewhere."""
+    def start(model, seed):
+        config = train.TrainConfig(model, "mlp", latent_dim=4, seed=seed, beta=float(model == "vae"))
+        return train.create_state(config, splits[0].shape[1:], len(splits[0])).params
+
+    ae, vae, other = start("ae", 5), start("vae", 5), start("vae", 6)
+    assert set(vae["encoder"]) - set(ae["encoder"]) == {"logvar"}
+    for part in ("encoder", "decoder"):
+        for layer in ae[part]:
+            assert serialization.to_bytes(ae[part][layer]) == serialization.to_bytes(vae[part][layer]), layer
+            assert serialization.to_bytes(other[part][layer]) != serialization.to_bytes(vae[part][layer]), layer

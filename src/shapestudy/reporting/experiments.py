@@ -4,15 +4,12 @@ The section has the length of a paper's: the setup, one paragraph per finding, a
 tables that decide the claims, the main figures, the claims with their corrected intervals, and a
 Conclusion from the verdicts. Every table in full and every figure go to the appendix. Every number
 comes from a table; whether a claim holds is decided by the claims table (claims.py), never
-assumed. Blocks are rendered as Markdown, LaTeX and one self-contained HTML page.
+assumed. The blocks are rendered by formats.write_document.
 """
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 from collections.abc import Callable
-from html import escape
 
 import numpy as np
 import pandas as pd
@@ -20,24 +17,12 @@ import pandas as pd
 from shapestudy.data import grid
 from shapestudy.evaluation import samplers
 from shapestudy.evaluation.metrics import METRICS
-from shapestudy.reporting import claims, formats, statistics
+from shapestudy.reporting import claims, statistics
+from shapestudy.reporting.formats import Block
 from shapestudy.reporting.figures import FIGURES
 from shapestudy.reporting.tables import (CONVERGED, NOT_CONVERGED_MARK, SEED_FREE_KEYS, footnote, not_converged,
                                          presentable, split_by_kind)
 from shapestudy.training import families
-
-SECTIONS = ("Experiments", "Conclusion", "Appendix")  # top-level headings; the others are subsections
-
-
-@dataclasses.dataclass
-class Block:
-    kind: str  # heading, paragraph, table, figure
-    text: str = ""  # a heading or paragraph; a table's or figure's caption
-    name: str = ""  # a table's or figure's name (its label)
-    columns: list[str] = dataclasses.field(default_factory=list)
-    rows: list[tuple[str, ...]] = dataclasses.field(default_factory=list)
-    note: str = ""  # below a table
-
 
 def fmt(value: float, digits: int = 3) -> str:
     return "n/a" if pd.isna(value) else f"{value:.{digits}g}"
@@ -348,68 +333,3 @@ def words(blocks: list[Block]) -> int:
 
 def table_rows(blocks: list[Block]) -> int:
     return sum(len(block.rows) for block in blocks if block.kind == "table")
-
-
-def to_markdown(blocks: list[Block]) -> str:
-    lines = []
-    for number, block in _numbered(blocks):
-        if block.kind == "heading":
-            lines += [f"## {block.text}" if block.text in SECTIONS else f"### {block.text}", ""]
-        elif block.kind == "paragraph":
-            lines += [block.text, ""]
-        elif block.kind == "table":
-            lines += [f"**Table {number}: {block.text}**", "", *formats.markdown_table(block.columns, block.rows), ""]
-            lines += [block.note, ""] if block.note else []
-        elif block.kind == "figure":
-            lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure {block.name}.* {block.text}", ""]
-    return "\n".join(lines)
-
-
-def to_latex(blocks: list[Block]) -> str:
-    """LaTeX for a document with the graphicx package, compiled from results/report/."""
-    lines = []
-    for _, block in _numbered(blocks):
-        if block.kind == "heading":
-            command = "section" if block.text in SECTIONS else "subsection"
-            lines += [f"\\{command}{{{formats.latex_escape(block.text)}}}", ""]
-        elif block.kind == "paragraph":
-            lines += [formats.latex_escape(block.text), ""]
-        elif block.kind == "table":
-            note = f"\\footnotesize{{{formats.latex_escape(block.note)}}}" if block.note else None
-            lines += formats.latex_table(block.columns, block.rows, block.text, size=r"\scriptsize",
-                                         label=f"tab:{block.name}", note=note)
-        elif block.kind == "figure":
-            lines += [r"\begin{figure}[t]", r"\centering",
-                      f"\\includegraphics[width=\\linewidth]{{../figures/{block.name}.pdf}}",
-                      f"\\caption{{{formats.latex_escape(block.text)}}}", f"\\label{{fig:{block.name}}}",
-                      r"\end{figure}", ""]
-    return "\n".join(lines)
-
-
-def to_html(blocks: list[Block], title: str, images: dict[str, bytes]) -> str:
-    """The blocks as one self-contained web page, its figures (PNG bytes by name) embedded, so that
-    it reads the same from the file and inside the HTML report."""
-    lines = []
-    for number, block in _numbered(blocks):
-        if block.kind == "heading":
-            tag = "h1" if block.text in SECTIONS else "h2"
-            lines.append(f"<{tag}>{escape(block.text)}</{tag}>")
-        elif block.kind == "paragraph":
-            lines.append(f"<p>{escape(block.text)}</p>")
-        elif block.kind == "table":
-            lines += formats.html_table(block.columns, block.rows, caption=f"Table {number}: {block.text}",
-                                        note=block.note or None)
-        elif block.kind == "figure":
-            source = "data:image/png;base64," + base64.b64encode(images[block.name]).decode()
-            lines += ["<figure>", f'<img src="{source}" alt="{block.name}">',
-                      f"<figcaption><i>Figure {block.name}.</i> {escape(block.text)}</figcaption>", "</figure>"]
-    return formats.html_page(title, lines)
-
-
-def _numbered(blocks: list[Block]):
-    """Each block with its table number (1, 2, ... in order; 0 for other blocks)."""
-    number = 0
-    for block in blocks:
-        if block.kind == "table":
-            number += 1
-        yield (number if block.kind == "table" else 0), block

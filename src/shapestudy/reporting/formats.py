@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from html import escape
 
 import pandas as pd
@@ -102,3 +104,89 @@ def write_table(outputs: dict, frame: pd.DataFrame, title: str, columns, rows, n
     write_atomic(outputs["tex"], "\n".join(latex_table(columns, rows, title, label=label,
                                                         note=f"\\footnotesize{{{latex}}}")).encode())
     write_atomic(outputs["html"], html_page(title, html_table(columns, rows, caption=title, note=note)).encode())
+
+
+# Documents: the Experiments section and its appendix, a list of blocks.
+SECTIONS = ("Experiments", "Conclusion", "Appendix")  # top-level headings; the others are subsections
+
+
+@dataclasses.dataclass
+class Block:
+    kind: str  # heading, paragraph, table, figure
+    text: str = ""  # a heading or paragraph; a table's or figure's caption
+    name: str = ""  # a table's or figure's name (its label)
+    columns: list[str] = dataclasses.field(default_factory=list)
+    rows: list[tuple[str, ...]] = dataclasses.field(default_factory=list)
+    note: str = ""  # below a table
+
+
+def to_markdown(blocks: list[Block]) -> str:
+    lines = []
+    for number, block in _numbered(blocks):
+        if block.kind == "heading":
+            lines += [f"## {block.text}" if block.text in SECTIONS else f"### {block.text}", ""]
+        elif block.kind == "paragraph":
+            lines += [block.text, ""]
+        elif block.kind == "table":
+            lines += [f"**Table {number}: {block.text}**", "", *markdown_table(block.columns, block.rows), ""]
+            lines += [block.note, ""] if block.note else []
+        elif block.kind == "figure":
+            lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure {block.name}.* {block.text}", ""]
+    return "\n".join(lines)
+
+
+def to_latex(blocks: list[Block]) -> str:
+    """LaTeX for a document with the graphicx package, compiled from results/report/."""
+    lines = []
+    for _, block in _numbered(blocks):
+        if block.kind == "heading":
+            command = "section" if block.text in SECTIONS else "subsection"
+            lines += [f"\\{command}{{{latex_escape(block.text)}}}", ""]
+        elif block.kind == "paragraph":
+            lines += [latex_escape(block.text), ""]
+        elif block.kind == "table":
+            note = f"\\footnotesize{{{latex_escape(block.note)}}}" if block.note else None
+            lines += latex_table(block.columns, block.rows, block.text, size=r"\scriptsize",
+                                         label=f"tab:{block.name}", note=note)
+        elif block.kind == "figure":
+            lines += [r"\begin{figure}[t]", r"\centering",
+                      f"\\includegraphics[width=\\linewidth]{{../figures/{block.name}.pdf}}",
+                      f"\\caption{{{latex_escape(block.text)}}}", f"\\label{{fig:{block.name}}}",
+                      r"\end{figure}", ""]
+    return "\n".join(lines)
+
+
+def to_html(blocks: list[Block], title: str, images: dict[str, bytes]) -> str:
+    """The blocks as one self-contained web page, its figures (PNG bytes by name) embedded, so that
+    it reads the same from the file and inside the HTML report."""
+    lines = []
+    for number, block in _numbered(blocks):
+        if block.kind == "heading":
+            tag = "h1" if block.text in SECTIONS else "h2"
+            lines.append(f"<{tag}>{escape(block.text)}</{tag}>")
+        elif block.kind == "paragraph":
+            lines.append(f"<p>{escape(block.text)}</p>")
+        elif block.kind == "table":
+            lines += html_table(block.columns, block.rows, caption=f"Table {number}: {block.text}",
+                                        note=block.note or None)
+        elif block.kind == "figure":
+            source = "data:image/png;base64," + base64.b64encode(images[block.name]).decode()
+            lines += ["<figure>", f'<img src="{source}" alt="{block.name}">',
+                      f"<figcaption><i>Figure {block.name}.</i> {escape(block.text)}</figcaption>", "</figure>"]
+    return html_page(title, lines)
+
+
+def _numbered(blocks: list[Block]):
+    """Each block with its table number (1, 2, ... in order; 0 for other blocks)."""
+    number = 0
+    for block in blocks:
+        if block.kind == "table":
+            number += 1
+        yield (number if block.kind == "table" else 0), block
+
+
+def write_document(blocks: list[Block], title: str, outputs: dict, images: dict[str, bytes]) -> None:
+    """A document's blocks as Markdown, LaTeX and one self-contained HTML page (outputs md, tex, html)."""
+    write_atomic(outputs["md"], to_markdown(blocks).encode())
+    write_atomic(outputs["tex"], to_latex(blocks).encode())
+    write_atomic(outputs["html"], to_html(blocks, title, images).encode())
