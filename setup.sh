@@ -3,8 +3,9 @@
 # workflow and test dependencies, at the versions pinned in constraints.txt (the tested stack).
 #   bash setup.sh             the pinned stack
 #   bash setup.sh --tests     also the system packages the tests drive (the headless browser and
-#                             its driver for the report test, LaTeX for the compile test of the
-#                             report's .tex files; SLURM itself is installed by
+#                             its driver for the report test, LaTeX and the report's class,
+#                             IEEEtran, for the compile test of the report's .tex files; SLURM
+#                             itself is installed by
 #                             tests/workflow/slurm/cluster.sh)
 #   bash setup.sh --upgrade   resolve the newest versions pyproject.toml allows in a scratch venv,
 #                             write them to constraints.txt, then install them; run the tests
@@ -35,7 +36,8 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -c constraints.txt -e "$extras"
 
-if [[ " $* " == *" --tests "* ]] && ! { command -v chromium && command -v chromedriver && command -v pdflatex; } >/dev/null; then
+if [[ " $* " == *" --tests "* ]] && ! { command -v chromium && command -v chromedriver && command -v pdflatex \
+    && kpsewhich IEEEtran.cls; } >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq chromium chromium-driver texlive-latex-base >/dev/null
+  apt-get update -qq && apt-get install -y -qq chromium chromium-driver texlive-latex-base texlive-publishers >/dev/null
 fi

@@ -16,11 +16,12 @@ captions = {Path(path).stem: Path(path).read_text().strip() for path in snakemak
 images = {Path(path).stem: Path(path).read_bytes() for path in snakemake.input.figures}
 figures = list(images)
 output = snakemake.output
-for blocks, title, (md, tex, html) in (
+# The appendix's labels carry a prefix of their own: both documents are set in one paper.
+for blocks, title, (md, tex, html), prefix in (
     (experiments.section(snakemake.params.config, tables, captions, figures), "Experiments",
-     (output.md, output.tex, output.html)),
+     (output.md, output.tex, output.html), ""),
     (experiments.appendix(tables, captions, figures), "Appendix",
-     (output.appendix_md, output.appendix_tex, output.appendix_html)),
+     (output.appendix_md, output.appendix_tex, output.appendix_html), "app:"),
 ):
-    formats.write_document(blocks, title, {"md": md, "tex": tex, "html": html}, images)
+    formats.write_document(blocks, title, {"md": md, "tex": tex, "html": html}, images, prefix)
     print(f"{title}: {experiments.words(blocks)} words, {experiments.table_rows(blocks)} table rows", file=sys.stderr)

@@ -1,7 +1,8 @@
-"""The LaTeX the study writes compiles with a real LaTeX engine (pdflatex, from Debian's
-texlive-latex-base: `bash setup.sh --tests`): tables of every shape the formats produce, and every
-symbol the captions and reporting text use. tests/workflow/test_latex_report.py compiles a study's
-own Experiments section, appendix and tables."""
+"""The LaTeX the study writes sets cleanly in the report's own format, IEEEtran in two columns
+(pdflatex and Debian's texlive-publishers: `bash setup.sh --tests`; harness.compile_latex fails on
+an error, an overfull box over 5 pt or an unresolved reference): tables of every shape the formats
+produce, and every symbol the captions and reporting text use. tests/workflow/test_latex_report.py
+sets a study's own Experiments section, appendix and tables."""
 
 from harness import ROOT, compile_latex
 
@@ -22,7 +23,11 @@ def test_short_wide_and_long_tables_compile(tmp_path):
     wide = formats.latex_table(wide_columns, [tuple(f"0.{i}12 ± 0.0{i}" for i in range(14))] * 3, "A wide table")
     long = formats.latex_table(["x", "y"], [(str(i), "†") for i in range(120)], "A long table", note="A note.")
     long_wide = formats.latex_table(wide_columns, [tuple("0.123 ± 0.045" for _ in range(14))] * 90, "Long and wide")
-    assert any(r"\resizebox" in line for line in wide) and any("longtable" in line for line in long)
-    assert r"\begin{landscape}" in long_wide and r"\begin{landscape}" not in long
-    log = compile_latex(tmp_path, "\n".join([*short, *wide, *long, *long_wide]))
+    text = [f"cell with a long text to wrap, number {i}" for i in range(3)]
+    wrapped = formats.latex_table(["what", "value"], [(t * 5, "0.1") for t in text], "Wrapped text", label="tab:w")
+    assert short[0] == r"\begin{table}[t]" and wide[0] == r"\begin{table*}[t]"  # a column, or both
+    assert "p{" in "".join(wrapped) and "p{" not in "".join(short)  # long text wraps instead of shrinking
+    assert long[0] == r"\onecolumn" and any("longtable" in line for line in long)  # long tables: one-column pages
+    assert not any("resizebox" in line for table in (short, wide, long, long_wide, wrapped) for line in table)
+    log = compile_latex(tmp_path, "\n".join([*short, *wide, *long, *long_wide, *wrapped, "See Table~\\ref{tab:w}."]))
     assert "Missing character" not in log

@@ -432,7 +432,7 @@ def presentable(table: pd.DataFrame) -> tuple[list[str], list[tuple[str, ...]]]:
     """Columns and string rows of the claims table."""
     rows = []
     for _, row in table.iterrows():
-        rows.append((row["claim"], row["scope"], where(row), f"{row['subject']}: {row['quantity']}", interval(row),
+        rows.append((row["claim"].replace("_", " "), row["scope"], where(row), f"{row['subject']}: {row['quantity']}", interval(row),
                      f"{row['margin']:g}", number(row["effect_size"]), number(row["p_adjusted"]),
                      number(row["p_equivalence_adjusted"]), row["verdict"], seeds_text(row)))
     return COLUMNS, rows

@@ -199,7 +199,7 @@ def generation_finding(samples: pd.DataFrame, reconstruction: pd.DataFrame, clai
                          f"{pct(share(top['validity_mean'], top['train_validity_mean']))} of its ceiling")
     ceiling = samples[[c for c in samples if c.startswith("pixel_") and c.endswith("_ceiling_mean")]].iloc[0]
     return (
-        f"Generation (and Figure frontier). The samplers: the prior N(0, I), and densities fitted to the training "
+        f"Generation ({{figure:frontier}}). The samplers: the prior N(0, I), and densities fitted to the training "
         f"codes after training. {claims_text(claims_table, 'sample_quality')}. "
         f"Against the ceiling, the validity of the model's reconstructions of training images, {'; '.join(parts)}. "
         f"Real training images score PRDC precision {fmt(ceiling['pixel_precision_ceiling_mean'], 2)} and recall "
@@ -275,7 +275,7 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
                                   f"of interest ({margins}), for equivalence; the six primary tests are one family, "
                                   "adjusted together. Each configuration's own comparison follows as a secondary "
                                   "analysis, a family per claim (appendix). Brackets give the interval at the level the "
-                                  "correction asks."),
+                                  "correction asks ({table:primary_claims})."),
                Block("table", "The primary claims: one test each (blocks: supported/contradicted/equivalent/"
                               "undecided)", "primary_claims", *primary_claims(claims_table))]
     blocks += [Block("paragraph", reconstruction_finding(reconstruction, claims_table)),
@@ -299,7 +299,7 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
         blocks.append(Block("table", f"What a latent of {n_factors} dimensions encodes", "latents",
                             *latents_table(tables["latents"], n_factors)))
     shown = main_figures(figures)
-    blocks.append(Block("paragraph", "Figures " + ", ".join(shown) + " follow; the appendix has every figure "
+    blocks.append(Block("paragraph", ", ".join(f"{{figure:{name}}}" for name in shown) + " follow; the appendix has every figure "
                         "and every table in full."))
     blocks += [Block("figure", captions[name], name) for name in shown]
     blocks += [Block("heading", "Conclusion"), Block("paragraph", conclusion(claims_table, context))]
@@ -312,7 +312,7 @@ def full_table(table: pd.DataFrame, name: str) -> Block:
     shown, _ = presentable(table.reset_index(drop=True), scores, digits=3)
     keep = [c for c in shown.columns if c in (*SEED_FREE_KEYS, "sampler", "sigma", "n") or c in scores]
     return Block("table", f"{METRICS[name].title} (mean ± sd over seeds; every column in results/tables/{name}.csv)",
-                 name, list(keep), [tuple(r) for r in shown[keep].itertuples(index=False)],
+                 name, [c.replace("_", " ") for c in keep], [tuple(r) for r in shown[keep].itertuples(index=False)],
                  note=footnote(table).strip())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import re
 from html import escape
 
 import pandas as pd
@@ -29,43 +30,90 @@ def markdown_table(columns, rows) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in rows]
 
 
-# The LaTeX packages every table and report file needs: graphicx (figures, \resizebox), longtable
-# (tables that run over pages) and lscape (landscape pages for long, wide tables).
-LATEX_PACKAGES = ("graphicx", "longtable", "lscape")
-LONG_ROWS = 40  # more rows than this: a longtable that breaks over pages instead of a float
-WIDE_CHARACTERS = 110  # wider than this (cells and gaps, at \scriptsize): shrunk to the line, or a landscape page
+# The LaTeX packages every table and report file needs: graphicx (figures), longtable (tables that
+# run over pages), array (wrapped text columns) and lscape (landscape pages for the widest long
+# tables). The layout is the report's own format, an IEEE conference paper (IEEEtran): two columns
+# of COLUMN_PT, a page of PAGE_PT by PAGE_HEIGHT_PT.
+LATEX_PACKAGES = ("graphicx", "longtable", "array", "lscape")
+COLUMN_PT, PAGE_PT, PAGE_HEIGHT_PT = 252.0, 516.0, 672.0
+# The width of a digit (half an em) at each size: text averages 0.42 em, digits and signs are wider.
+CHARACTER_PT = {r"\scriptsize": 3.5, r"\footnotesize": 4.0, r"\small": 4.5}
+GAP_PT = 12.0  # 2 \tabcolsep around every column
+WRAP_CHARACTERS = 16  # a column whose cells are longer than this may wrap
+MIN_WRAP_CHARACTERS, MIN_WRAP_PT = 6, 20.0  # failing that, any longer column wraps, to no less than this
+LONG_ROWS = 40  # more rows than this: a longtable on one-column pages instead of a float
 
 
-def _width(columns, rows) -> int:
+def _columns(columns, rows, size: str, room: float) -> tuple[list[str], float, bool]:
+    """Column specifications for `room` points, the natural width, and whether they fit:
+    left-aligned columns where they fit; else the longest text columns wrapped to share what the
+    others leave; else every column but the shortest wrapped. A wrapped column is never narrower
+    than its longest word."""
     cells = [columns, *rows]
-    return sum(max(len(str(row[i])) for row in cells) + 2 for i in range(len(columns)))
+    lengths = [max(len(str(row[i])) for row in cells) for i in range(len(columns))]
+    words = [max(len(word) for row in cells for word in str(row[i]).split() or [""]) for i in range(len(columns))]
+    natural = [length * CHARACTER_PT[size] + GAP_PT for length in lengths]
+    least = [max(n * CHARACTER_PT[size], MIN_WRAP_PT) + GAP_PT for n in words]
+    specs = ["l"] * len(columns)
+    if sum(natural) <= room:
+        return specs, sum(natural), True
+    for shortest in (WRAP_CHARACTERS, MIN_WRAP_CHARACTERS):
+        widths = _shares(natural, least, room, [i for i, n in enumerate(lengths) if n > shortest])
+        if widths:
+            for i, width in widths.items():
+                specs[i] = f">{{\\raggedright\\arraybackslash}}p{{{width - GAP_PT:.0f}pt}}"
+            return specs, sum(natural), True
+    return specs, sum(natural), False
 
 
-def latex_table(columns, rows, caption: str, size: str = r"\small", label: str | None = None,
+def _shares(natural, least, room: float, wrapped: list[int]) -> dict[int, float]:
+    """Widths (with their gaps) of the wrapped columns that make the table `room` wide, by
+    water-filling: a common cap for all, a column that needs less keeps its natural width (and is
+    left out), one whose longest word needs more gets that; {} if even that does not fit."""
+    at_least = {}
+    while True:
+        left = room - sum(natural[i] for i in range(len(natural)) if i not in wrapped) - sum(at_least.values())
+        waiting = sorted((i for i in wrapped if i not in at_least), key=lambda i: natural[i])
+        while waiting and natural[waiting[0]] <= left / len(waiting):
+            left -= natural[waiting.pop(0)]
+        if not waiting:
+            return at_least if at_least and left >= 0 else {}
+        cap = left / len(waiting)
+        short = [i for i in waiting if least[i] > cap]
+        if not short:
+            return {**at_least, **{i: cap for i in waiting}}
+        at_least.update({i: least[i] for i in short})
+
+
+def latex_table(columns, rows, caption: str, size: str = r"\footnotesize", label: str | None = None,
                 note: str | None = None) -> list[str]:
     """Lines of a LaTeX table of string cells (LATEX_PACKAGES); caption and cells are escaped,
-    `note` (set below the table) is LaTeX already. A table of more than LONG_ROWS rows breaks over
-    pages (longtable, its header repeated), on landscape pages if it is wide; a shorter wide table
-    is shrunk to the line's width."""
+    `note` (set below the table) is LaTeX already. A table that fits a column is a float in it, a
+    wider one spans both columns (table*), its longest text columns wrapped if it is wider still; a
+    table of more than LONG_ROWS rows breaks over one-column pages (longtable, its header repeated)."""
     rows = [tuple(row) for row in rows]
     header = " & ".join(latex_escape(c) for c in columns) + r" \\"
     body = [" & ".join(latex_escape(v) for v in row) + r" \\" for row in rows]
     caption_line = f"\\caption{{{latex_escape(caption)}}}" + (f"\\label{{{label}}}" if label else "")
-    wide = _width(columns, rows) > WIDE_CHARACTERS
     if len(rows) > LONG_ROWS:
-        lines = [r"\begin{landscape}"] if wide else []
-        lines += [f"{{{size}", f"\\begin{{longtable}}{{{'l' * len(columns)}}}", caption_line + r" \\", r"\hline", header,
-                  r"\hline", r"\endhead", *body, r"\hline", r"\end{longtable}"]
-        lines += [note, "}"] if note else ["}"]
-        return lines + ([r"\end{landscape}"] if wide else []) + [""]
-    tabular = [f"\\begin{{tabular}}{{{'l' * len(columns)}}}", r"\hline", header, r"\hline", *body, r"\hline",
-               r"\end{tabular}"]
-    if wide:
-        tabular = [r"\resizebox{\linewidth}{!}{%", *tabular, "}"]
-    lines = [r"\begin{table}[t]", r"\centering", size, caption_line, *tabular]
+        specs, _, fits = _columns(columns, rows, size, PAGE_PT)
+        if not fits:  # a landscape page, its height the table's width
+            specs, _, _ = _columns(columns, rows, size, PAGE_HEIGHT_PT)
+        # The caption and label on the first page only; the header row on every page.
+        lines = [r"\onecolumn", *([] if fits else [r"\begin{landscape}"]), f"{{{size}",
+                 f"\\begin{{longtable}}{{{''.join(specs)}}}", caption_line + r" \\", r"\hline", header, r"\hline",
+                 r"\endfirsthead", r"\hline", header, r"\hline", r"\endhead", *body, r"\hline", r"\end{longtable}"]
+        return lines + ([note] if note else []) + ["}", *([] if fits else [r"\end{landscape}"]), r"\twocolumn", ""]
+    specs, natural, _ = _columns(columns, rows, size, COLUMN_PT)
+    environment = "table"
+    if natural > COLUMN_PT:
+        environment = "table*"
+        specs, _, _ = _columns(columns, rows, size, PAGE_PT)
+    lines = [f"\\begin{{{environment}}}[t]", r"\centering", size, caption_line,
+             f"\\begin{{tabular}}{{{''.join(specs)}}}", r"\hline", header, r"\hline", *body, r"\hline", r"\end{tabular}"]
     if note:
         lines += ["", note]
-    return lines + [r"\end{table}", ""]
+    return lines + [f"\\end{{{environment}}}", ""]
 
 
 def html_table(columns, rows, caption: str | None = None, note: str | None = None) -> list[str]:
@@ -120,73 +168,106 @@ class Block:
     note: str = ""  # below a table
 
 
+# A paragraph refers to a table or figure of its document as {table:name} or {figure:name}:
+# "Table 2" in Markdown and HTML, "Table~\\ref{tab:name}" in LaTeX.
+REFERENCE = re.compile(r"\{(table|figure):(\w+)\}")
+
+
+def _numbers(blocks: list[Block]) -> dict[tuple[str, str], int]:
+    """(kind, name) -> its number in the document: tables and figures counted apart, in order."""
+    found, counts = {}, {"table": 0, "figure": 0}
+    for block in blocks:
+        if block.kind in counts:
+            counts[block.kind] += 1
+            found[block.kind, block.name] = counts[block.kind]
+    return found
+
+
+def _refer(text: str, numbers: dict, latex_prefix: str | None = None) -> str:
+    """A paragraph with its references resolved: numbered ("Figure 2"), or LaTeX \\ref with
+    the document's label prefix (the rest of the text escaped)."""
+    parts, last = [], 0
+    for match in REFERENCE.finditer(text):
+        plain = text[last:match.start()]
+        parts.append(latex_escape(plain) if latex_prefix is not None else plain)
+        kind, name = match.groups()
+        word = kind.capitalize()
+        if latex_prefix is not None and (kind, name) in numbers:
+            parts.append(f"{word}~\\ref{{{kind[:3]}:{latex_prefix}{name}}}")
+        else:
+            parts.append(f"{word} {numbers.get((kind, name), name)}")
+        last = match.end()
+    tail = text[last:]
+    parts.append(latex_escape(tail) if latex_prefix is not None else tail)
+    return "".join(parts)
+
+
 def to_markdown(blocks: list[Block]) -> str:
+    numbers = _numbers(blocks)
     lines = []
-    for number, block in _numbered(blocks):
+    for block in blocks:
+        number = numbers.get((block.kind, block.name))
         if block.kind == "heading":
             lines += [f"## {block.text}" if block.text in SECTIONS else f"### {block.text}", ""]
         elif block.kind == "paragraph":
-            lines += [block.text, ""]
+            lines += [_refer(block.text, numbers), ""]
         elif block.kind == "table":
             lines += [f"**Table {number}: {block.text}**", "", *markdown_table(block.columns, block.rows), ""]
             lines += [block.note, ""] if block.note else []
         elif block.kind == "figure":
-            lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure {block.name}.* {block.text}", ""]
+            lines += [f"![{block.name}](../figures/{block.name}.png)", "", f"*Figure {number}.* {block.text}", ""]
     return "\n".join(lines)
 
 
-def to_latex(blocks: list[Block]) -> str:
-    """LaTeX for a document with the graphicx package, compiled from results/report/."""
+def to_latex(blocks: list[Block], label_prefix: str = "") -> str:
+    """LaTeX for the report's document class (IEEEtran, two columns; LATEX_PACKAGES), compiled
+    from results/report/. Labels are tab:{prefix}{name} and fig:{prefix}{name}: a prefix per
+    document keeps them unique where the Experiments and the appendix are set together."""
+    numbers = _numbers(blocks)
     lines = []
-    for _, block in _numbered(blocks):
+    for block in blocks:
         if block.kind == "heading":
             command = "section" if block.text in SECTIONS else "subsection"
             lines += [f"\\{command}{{{latex_escape(block.text)}}}", ""]
         elif block.kind == "paragraph":
-            lines += [latex_escape(block.text), ""]
+            lines += [_refer(block.text, numbers, label_prefix), ""]
         elif block.kind == "table":
-            note = f"\\footnotesize{{{latex_escape(block.note)}}}" if block.note else None
+            note = f"\\scriptsize{{{latex_escape(block.note)}}}" if block.note else None
             lines += latex_table(block.columns, block.rows, block.text, size=r"\scriptsize",
-                                         label=f"tab:{block.name}", note=note)
+                                 label=f"tab:{label_prefix}{block.name}", note=note)
         elif block.kind == "figure":
-            lines += [r"\begin{figure}[t]", r"\centering",
-                      f"\\includegraphics[width=\\linewidth]{{../figures/{block.name}.pdf}}",
-                      f"\\caption{{{latex_escape(block.text)}}}", f"\\label{{fig:{block.name}}}",
-                      r"\end{figure}", ""]
+            lines += [r"\begin{figure*}[t]", r"\centering",
+                      f"\\includegraphics[width=\\textwidth]{{../figures/{block.name}.pdf}}",
+                      f"\\caption{{{latex_escape(block.text)}}}", f"\\label{{fig:{label_prefix}{block.name}}}",
+                      r"\end{figure*}", ""]
     return "\n".join(lines)
 
 
 def to_html(blocks: list[Block], title: str, images: dict[str, bytes]) -> str:
     """The blocks as one self-contained web page, its figures (PNG bytes by name) embedded, so that
     it reads the same from the file and inside the HTML report."""
+    numbers = _numbers(blocks)
     lines = []
-    for number, block in _numbered(blocks):
+    for block in blocks:
+        number = numbers.get((block.kind, block.name))
         if block.kind == "heading":
             tag = "h1" if block.text in SECTIONS else "h2"
             lines.append(f"<{tag}>{escape(block.text)}</{tag}>")
         elif block.kind == "paragraph":
-            lines.append(f"<p>{escape(block.text)}</p>")
+            lines.append(f"<p>{escape(_refer(block.text, numbers))}</p>")
         elif block.kind == "table":
             lines += html_table(block.columns, block.rows, caption=f"Table {number}: {block.text}",
-                                        note=block.note or None)
+                                note=block.note or None)
         elif block.kind == "figure":
             source = "data:image/png;base64," + base64.b64encode(images[block.name]).decode()
             lines += ["<figure>", f'<img src="{source}" alt="{block.name}">',
-                      f"<figcaption><i>Figure {block.name}.</i> {escape(block.text)}</figcaption>", "</figure>"]
+                      f"<figcaption><i>Figure {number}.</i> {escape(block.text)}</figcaption>", "</figure>"]
     return html_page(title, lines)
 
 
-def _numbered(blocks: list[Block]):
-    """Each block with its table number (1, 2, ... in order; 0 for other blocks)."""
-    number = 0
-    for block in blocks:
-        if block.kind == "table":
-            number += 1
-        yield (number if block.kind == "table" else 0), block
-
-
-def write_document(blocks: list[Block], title: str, outputs: dict, images: dict[str, bytes]) -> None:
+def write_document(blocks: list[Block], title: str, outputs: dict, images: dict[str, bytes],
+                   label_prefix: str = "") -> None:
     """A document's blocks as Markdown, LaTeX and one self-contained HTML page (outputs md, tex, html)."""
     write_atomic(outputs["md"], to_markdown(blocks).encode())
-    write_atomic(outputs["tex"], to_latex(blocks).encode())
+    write_atomic(outputs["tex"], to_latex(blocks, label_prefix).encode())
     write_atomic(outputs["html"], to_html(blocks, title, images).encode())
