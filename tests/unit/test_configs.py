@@ -8,7 +8,7 @@ from harness import ROOT
 
 from shapestudy import config as study_config
 
-CONFIGS = ("quick", "cluster")
+CONFIGS = ("quick", "cluster", "seed")
 
 
 def keys(config: dict, prefix: str = "") -> set[str]:

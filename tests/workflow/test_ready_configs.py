@@ -1,8 +1,12 @@
 """The ready-made configs (configs/): each is complete, so merging it into config.yaml and replacing
-config.yaml with it plan the same study; the quick one runs the whole pipeline. The cluster one is
-planned through the SLURM profile in tests/workflow/test_slurm.py."""
+config.yaml with it plan the same study; the quick one runs the whole pipeline; the seed report's
+own setting runs on a small canvas and answers its 3-dimensional latent question. The cluster one
+is planned through the SLURM profile in tests/workflow/test_slurm.py."""
 
-from harness import TINY, config_of, dry_run, make_project, output, planned_outputs, snakemake, snapshot
+import pandas as pd
+import yaml
+from harness import (TINY, config_of, deep_update, dry_run, make_project, output, planned_outputs, snakemake,
+                     snapshot, write_config)
 
 from shapestudy.evaluation.metrics import METRICS
 from shapestudy.reporting.figures import FIGURES
@@ -26,3 +30,21 @@ def test_the_quick_config_runs_every_table_figure_and_the_experiments(tmp_path):
     assert [path for path in expected if not (results / path).is_file() or (results / path).stat().st_size == 0] == []
     assert len(list((results / "models").glob("*/params.msgpack"))) == 4
     assert "Nothing to be done" in output(snakemake(tmp_path, "-n", configfile=str(snapshot() / "configs" / "quick.yaml")))
+
+
+def test_the_seed_reports_setting_answers_whether_three_latents_hold_three_factors(tmp_path):
+    # configs/seed.yaml on a small canvas, with few epochs and two seeds (a test needs two).
+    config = yaml.safe_load((snapshot() / "configs" / "seed.yaml").read_text())
+    small = {"data": {"canvas": 12, "size_min": 4, "size_max": 7},
+             "sweep": {"ae": {"latent_dim": [3], "seed": [0, 1]},
+                       "vae": {"latent_dim": [3], "beta": [1.0], "seed": [0, 1]}},
+             "training": {"max_epochs": 3}, "evaluation": {"samples": 300, "mixture_components": [3]}}
+    write_config(tmp_path, deep_update(config, small))
+    snakemake(tmp_path, check=True, timeout=900)
+    claims = pd.read_csv(tmp_path / "results" / "tables" / "claims.csv")
+    one_factor = claims[claims["claim"] == "one_factor_per_dimension"]
+    # Squares only: three factors, so the latent of 3 is the one asked; both models, the MSE loss.
+    assert sorted(one_factor.loc[one_factor["scope"] == "secondary", "subject"]) == ["AE z=3 mse", "VAE z=3, β=1 mse"]
+    assert one_factor["verdict"].notna().all()
+    conclusion = (tmp_path / "results" / "report" / "experiments.md").read_text().split("## Conclusion")[1]
+    assert "as many dimensions as factors" in conclusion and "averaged over 2 models" in conclusion

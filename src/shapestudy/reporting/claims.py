@@ -218,7 +218,7 @@ class Cells:
     table: pd.DataFrame  # one row per cell: its keys
     values: np.ndarray  # (cells, seeds), nan where a point has no run of that seed
     point: np.ndarray  # (cells,) the index of each cell's point
-    seeds: list[int]
+    seeds: list[int]  # the training seeds, one per column of `values`
 
 
 def cells(frame: pd.DataFrame, score_columns: list[str], score: str) -> Cells:
@@ -315,7 +315,6 @@ def decide(planned: list[Plan], settings: dict, values: list[np.ndarray] | None 
     secondary = [statistics.decide(c.estimate[..., 1:], c.se[..., 1:], c.df[..., 1:], plan.margin, *judged)
                  for c, plan in zip(contrasts, planned)]
     return Decided(contrasts, statistics.decide(*primary, margins, *judged), secondary)
-    return Decided(contrasts, primary, secondary)
 
 
 def decide_all(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Context) -> pd.DataFrame:
