@@ -1,11 +1,11 @@
 """Do the verdicts replicate? The default study run again with fresh seeds (none of the first run's),
 from clean, and its claims compared with a finished study's, row by row (not a pass/fail test).
 
-    .venv/bin/python benchmarks/replicate.py --study DIR [--seeds 3 4 5] [--config config.yaml]
+    .venv/bin/python benchmarks/replicate.py --study DIR [--seeds 3 4 5] [--config config.yaml] [--compare-only]
 
 DIR is a finished study (its results/). The config (config.yaml by default) is run with every
 model's seed list replaced by --seeds, in DIR-seeds-3-4-5 (from clean: a folder left by an earlier
-run is removed), timed. Writes benchmarks/out/replicate.json and prints Markdown for
+run is removed), timed; with --compare-only, a finished DIR-seeds-... is compared as it is. Writes benchmarks/out/replicate.json and prints Markdown for
 benchmarks/RESULTS.md: the primary verdicts side by side, and the secondary verdicts' agreement.
 """
 
@@ -55,10 +55,11 @@ def main(argv=None) -> None:
     parser.add_argument("--study", type=Path, required=True)
     parser.add_argument("--seeds", type=int, nargs="+", default=[3, 4, 5])
     parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
+    parser.add_argument("--compare-only", action="store_true", help="compare a finished fresh-seed study")
     args = parser.parse_args(argv)
     study = args.study.resolve()
     target = study.with_name(f"{study.name}-seeds-{'-'.join(map(str, args.seeds))}")
-    seconds = fresh_study(args.config.resolve(), args.seeds, target)
+    seconds = float("nan") if args.compare_only else fresh_study(args.config.resolve(), args.seeds, target)
     both = compared(study, target)
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
