@@ -159,8 +159,17 @@ def test_the_claims_of_known_scores(config):
         "reconstruction": 24, "prior_samples": 16, "same_sampler": 48, "prior_against_fitted": 16,
         "one_factor_per_dimension": 6, "rate_falls": 8}
     assert secondary.loc[secondary["claim"] == "prior_against_fitted", "quantity"].str.contains("GMM k=100").all()
+    assert not table.isna().all().any()  # TABLE_COLUMNS names every column decide_all fills
     assert (secondary["comparisons"] == secondary.groupby("claim")["claim"].transform("size")).all()
     assert set(table["verdict"]) <= set(statistics.VERDICTS)
+
+
+def test_a_sweep_that_asks_no_claim_writes_the_tables_header(config, tmp_path):
+    ae_only = {"sweep": {"ae": {**config["sweep"]["ae"], "latent_dim": [2]}}}
+    table = claims.decide_all(scores({**config, **ae_only}), context_of(config))
+    outputs = {ext: tmp_path / f"claims.{ext}" for ext in ("csv", "md", "tex", "html")}
+    claims.write(table, outputs)
+    assert list(pd.read_csv(outputs["csv"]).columns) == claims.TABLE_COLUMNS and claims.count_verdicts(table) == {}
 
 
 def test_a_correction_can_only_take_verdicts_away(config):

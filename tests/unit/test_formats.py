@@ -16,7 +16,7 @@ def test_latex_table_escapes_caption_and_cells_and_keeps_the_note():
     lines = formats.latex_table(["n_runs", "mse"], [("3", "0.1 ± 0.01")], "R(σ) & D", label="tab:x", note=r"\small{ok}")
     text = "\n".join(lines)
     assert r"\caption{R($\sigma$) \& D}" in text and r"\label{tab:x}" in text
-    assert r"n\_runs & mse \\" in text and r"3 & 0.1 $\pm$ 0.01 \\" in text
+    assert r"n\_\allowbreak{}runs & mse \\" in text and r"3 & 0.1 $\pm$ 0.01 \\" in text
     assert text.count(r"\begin{tabular}{ll}") == 1 and r"\small{ok}" in lines
 
 

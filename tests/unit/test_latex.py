@@ -29,5 +29,11 @@ def test_short_wide_and_long_tables_compile(tmp_path):
     assert "p{" in "".join(wrapped) and "p{" not in "".join(short)  # long text wraps instead of shrinking
     assert long[0] == r"\onecolumn" and any("longtable" in line for line in long)  # long tables: one-column pages
     assert not any("resizebox" in line for table in (short, wide, long, long_wide, wrapped) for line in table)
-    log = compile_latex(tmp_path, "\n".join([*short, *wide, *long, *long_wide, *wrapped, "See Table~\\ref{tab:w}."]))
+    # Too wide even for a landscape page: in parts, each with the row's key column.
+    names = [f"a_long_score_name_{i}" for i in range(40)]
+    widest = formats.latex_table(["model", *names], [("vae", *("0.123 ± 0.045" for _ in names))] * 5, "Widest",
+                                 label="tab:widest")
+    assert sum(r"\caption{Widest (part" in line for line in widest) > 1
+    log = compile_latex(tmp_path, "\n".join([*short, *wide, *long, *long_wide, *wrapped, *widest,
+                                             "See Tables~\\ref{tab:w} and \\ref{tab:widest}."]))
     assert "Missing character" not in log

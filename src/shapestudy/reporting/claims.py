@@ -317,11 +317,18 @@ def decide(planned: list[Plan], settings: dict, values: list[np.ndarray] | None 
     return Decided(contrasts, statistics.decide(*primary, margins, *judged), secondary)
 
 
+# The claims table's columns, in order: a sweep that asks no claim still writes them (a header).
+TABLE_COLUMNS = ["claim", "scope", *KEYS, "subject", "quantity", "blocks", "threshold", "test", "difference", "low",
+                 "high", "level", "margin", "effect_size", "p", "p_adjusted", "p_equivalence",
+                 "p_equivalence_adjusted", "verdict", "comparisons", "df", "n", "seeds_needed", "correction",
+                 "confidence", "pairing"]
+
+
 def decide_all(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Context) -> pd.DataFrame:
-    """The claims table: every claim's primary test, then its blocks, with verdicts."""
+    """The claims table (TABLE_COLUMNS): every claim's primary test, then its blocks, with verdicts."""
     planned = plans(scores, context)
     if not planned:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=TABLE_COLUMNS)
     settings = context.settings
     decided = decide(planned, settings)
     alpha = 1 - settings["confidence"]
@@ -352,7 +359,7 @@ def decide_all(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Conte
     table["scope"] = pd.Categorical(table["scope"], [PRIMARY, SECONDARY])
     table = table.sort_values(["scope", "claim"], key=lambda c: c.map(order) if c.name == "claim" else c,
                               kind="stable")
-    return table.assign(scope=table["scope"].astype(str)).reset_index(drop=True)
+    return table.assign(scope=table["scope"].astype(str)).reset_index(drop=True)[TABLE_COLUMNS]
 
 
 def _seeds(plan: Plan, weights: np.ndarray) -> np.ndarray:

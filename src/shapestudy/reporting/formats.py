@@ -51,7 +51,8 @@ def _columns(columns, rows, size: str, room: float) -> tuple[list[str], float, b
     than its longest word."""
     cells = [columns, *rows]
     lengths = [max(len(str(row[i])) for row in cells) for i in range(len(columns))]
-    words = [max(len(word) for row in cells for word in str(row[i]).split() or [""]) for i in range(len(columns))]
+    words = [max(len(word) for row in cells for word in str(row[i]).replace("_", " ").split() or [""])
+             for i in range(len(columns))]
     natural = [length * CHARACTER_PT[size] + GAP_PT for length in lengths]
     least = [max(n * CHARACTER_PT[size], MIN_WRAP_PT) + GAP_PT for n in words]
     specs = ["l"] * len(columns)
@@ -86,17 +87,49 @@ def _shares(natural, least, room: float, wrapped: list[int]) -> dict[int, float]
 
 
 def latex_table(columns, rows, caption: str, size: str = r"\footnotesize", label: str | None = None,
-                note: str | None = None) -> list[str]:
+                note: str | None = None, keys: int = 1) -> list[str]:
     """Lines of a LaTeX table of string cells (LATEX_PACKAGES); caption and cells are escaped,
     `note` (set below the table) is LaTeX already. A table that fits a column is a float in it, a
     wider one spans both columns (table*), its longest text columns wrapped if it is wider still; a
-    table of more than LONG_ROWS rows breaks over one-column pages (longtable, its header repeated)."""
+    table of more than LONG_ROWS rows, or one too wide for a page, breaks over one-column pages
+    (longtable, its header repeated; landscape when wider than the page). One too wide even for a
+    landscape page is set in parts, each with the first `keys` columns (the row's identity)."""
     rows = [tuple(row) for row in rows]
-    header = " & ".join(latex_escape(c) for c in columns) + r" \\"
-    body = [" & ".join(latex_escape(v) for v in row) + r" \\" for row in rows]
+    parts = _parts(columns, rows, size, keys)
+    if len(parts) > 1:
+        lines = []
+        for i, part in enumerate(parts):
+            title = f"{caption} (part {i + 1} of {len(parts)})"
+            lines += _table([columns[c] for c in part], [tuple(row[c] for c in part) for row in rows], title, size,
+                            label if i == 0 else None, note if i == len(parts) - 1 else None)
+        return lines
+    return _table(columns, rows, caption, size, label, note)
+
+
+def _parts(columns, rows, size: str, keys: int) -> list[list[int]]:
+    """The columns in groups that each fit a landscape page, the first `keys` in every group."""
+    parts, part = [], list(range(min(keys, len(columns))))
+    for c in range(len(part), len(columns)):
+        tried = [*part, c]
+        if len(tried) > keys + 1 and not _columns([columns[i] for i in tried], [[r[i] for i in tried] for r in rows],
+                                                  size, PAGE_HEIGHT_PT)[2]:
+            parts.append(part)
+            tried = [*range(min(keys, len(columns))), c]
+        part = tried
+    return [*parts, part]
+
+
+def _cell(text) -> str:
+    """A cell escaped, a line break allowed after each underscore (long score names)."""
+    return latex_escape(text).replace(r"\_", r"\_\allowbreak{}")
+
+
+def _table(columns, rows, caption: str, size: str, label: str | None, note: str | None) -> list[str]:
+    header = " & ".join(_cell(c) for c in columns) + r" \\"
+    body = [" & ".join(_cell(v) for v in row) + r" \\" for row in rows]
     caption_line = f"\\caption{{{latex_escape(caption)}}}" + (f"\\label{{{label}}}" if label else "")
-    if len(rows) > LONG_ROWS:
-        specs, _, fits = _columns(columns, rows, size, PAGE_PT)
+    specs, natural, fits = _columns(columns, rows, size, PAGE_PT)
+    if len(rows) > LONG_ROWS or not fits:
         if not fits:  # a landscape page, its height the table's width
             specs, _, _ = _columns(columns, rows, size, PAGE_HEIGHT_PT)
         # The caption and label on the first page only; the header row on every page.
@@ -104,11 +137,10 @@ def latex_table(columns, rows, caption: str, size: str = r"\footnotesize", label
                  f"\\begin{{longtable}}{{{''.join(specs)}}}", caption_line + r" \\", r"\hline", header, r"\hline",
                  r"\endfirsthead", r"\hline", header, r"\hline", r"\endhead", *body, r"\hline", r"\end{longtable}"]
         return lines + ([note] if note else []) + ["}", *([] if fits else [r"\end{landscape}"]), r"\twocolumn", ""]
-    specs, natural, _ = _columns(columns, rows, size, COLUMN_PT)
-    environment = "table"
-    if natural > COLUMN_PT:
-        environment = "table*"
-        specs, _, _ = _columns(columns, rows, size, PAGE_PT)
+    environment = "table*"
+    if natural <= COLUMN_PT:
+        environment = "table"
+        specs, _, _ = _columns(columns, rows, size, COLUMN_PT)
     lines = [f"\\begin{{{environment}}}[t]", r"\centering", size, caption_line,
              f"\\begin{{tabular}}{{{''.join(specs)}}}", r"\hline", header, r"\hline", *body, r"\hline", r"\end{tabular}"]
     if note:
