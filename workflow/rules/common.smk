@@ -6,7 +6,6 @@ from shapestudy import config as study_config
 from shapestudy import files, sizes
 from shapestudy.evaluation.metrics import METRICS
 from shapestudy.jobs import fingerprint, resources
-from shapestudy.reporting.claims import CLAIMS
 from shapestudy.reporting.figures import FIGURES
 from shapestudy.reporting import figures as figure_registry
 from shapestudy.training import families
@@ -138,7 +137,6 @@ def figure_captions():
 
 # The tables: one per metric, and the claims decided from the metrics' scores.
 TABLES = [*METRICS, "claims"]
-CLAIM_METRICS = list(dict.fromkeys(claim.metric for claim in CLAIMS.values()))
 
 
 def final_outputs():

@@ -218,7 +218,6 @@ class Cells:
     table: pd.DataFrame  # one row per cell: its keys
     values: np.ndarray  # (cells, seeds), nan where a point has no run of that seed
     point: np.ndarray  # (cells,) the index of each cell's point
-    seeds: list[int]  # the training seeds, one per column of `values`
 
 
 def cells(frame: pd.DataFrame, score_columns: list[str], score: str) -> Cells:
@@ -229,8 +228,7 @@ def cells(frame: pd.DataFrame, score_columns: list[str], score: str) -> Cells:
     table = keyed.drop_duplicates("cell").sort_values("cell").set_index("cell")[keys]
     wide = keyed.pivot(index="cell", columns="seed", values=score).sort_index()
     point = pd.factorize(table.apply(families.point_id, axis=1))[0]
-    return Cells(table.reset_index(drop=True), wide.to_numpy(dtype=np.float64), np.asarray(point),
-                 [int(s) for s in wide.columns])
+    return Cells(table.reset_index(drop=True), wide.to_numpy(dtype=np.float64), np.asarray(point))
 
 
 @dataclasses.dataclass
@@ -415,15 +413,20 @@ def amount(value: float, unit: str, signed: bool = False) -> str:
     return f"{value:{sign}.2g}" + (f" {unit}" if unit else "")
 
 
+def signed_interval(row: pd.Series) -> str:
+    """'+12.3 pp [+8.1 pp, +16.5 pp]': a row's difference and interval in its claim's unit."""
+    unit = CLAIMS[row["claim"]].unit
+    return (f"{amount(row['difference'], unit, signed=True)} "
+            f"[{amount(row['low'], unit, signed=True)}, {amount(row['high'], unit, signed=True)}]")
+
+
 def answer(row: pd.Series, context: Context) -> str:
     """The Conclusion's sentence for a claim's primary row: its verdict in words, the difference
     with its corrected interval, what it averages over."""
     claim = CLAIMS[row["claim"]]
-    interval = (f"{amount(row['difference'], claim.unit, signed=True)} "
-                f"[{amount(row['low'], claim.unit, signed=True)}, {amount(row['high'], claim.unit, signed=True)}]")
     threshold = row["threshold"]
     return claim.answers[row["verdict"]].format(
-        scope=f"averaged over {int(row['blocks'])} {claim.pooled}", difference=interval,
+        scope=f"averaged over {int(row['blocks'])} {claim.pooled}", difference=signed_interval(row),
         margin=f"±{amount(row['margin'], claim.unit)}",
         threshold="n/a" if pd.isna(threshold) else (f"{threshold:.0%}" if claim.unit == PERCENTAGE_POINTS
                                                    else f"{threshold:g}"),

@@ -99,20 +99,14 @@ def primary_claims(table: pd.DataFrame) -> tuple[list[str], list[tuple[str, ...]
     """A row per claim: its primary test (what it pools, the difference with its corrected
     interval, the margin, the verdict) and the verdicts of its blocks."""
     rows = []
+    blocks = claims.count_verdicts(table[table["scope"] == claims.SECONDARY])
     for _, row in table[table["scope"] == claims.PRIMARY].iterrows():
         claim = claims.CLAIMS[row["claim"]]
-        blocks = claims.count_verdicts(table[(table["scope"] == claims.SECONDARY) & (table["claim"] == row["claim"])])
         counts = blocks.get(row["claim"], dict.fromkeys(statistics.VERDICTS, 0))
-        rows.append((claim.statement, f"{int(row['blocks'])} {claim.pooled}", primary_interval(row),
+        rows.append((claim.statement, f"{int(row['blocks'])} {claim.pooled}", claims.signed_interval(row),
                      f"±{claims.amount(row['margin'], claim.unit)}", row["verdict"],
                      "/".join(str(counts[v]) for v in statistics.VERDICTS)))
     return ["claim", "pooled over", "difference [interval]", "margin", "verdict", "blocks s/c/e/u"], rows
-
-
-def primary_interval(row: pd.Series) -> str:
-    unit = claims.CLAIMS[row["claim"]].unit
-    return (f"{claims.amount(row['difference'], unit, signed=True)} [{claims.amount(row['low'], unit, signed=True)}, "
-            f"{claims.amount(row['high'], unit, signed=True)}]")
 
 
 def convergence(table: pd.DataFrame) -> str:
@@ -162,7 +156,7 @@ def verdicts_text(table: pd.DataFrame, claim: str) -> str:
     blocks = rows[rows["scope"] == claims.SECONDARY]
     counts = claims.count_verdicts(blocks)[claim]
     per_block = ", ".join(f"{counts[v]} {v}" for v in statistics.VERDICTS if counts[v])
-    return (f"{primary['verdict']} ({primary_interval(primary)}, pooled over {int(primary['blocks'])}); per "
+    return (f"{primary['verdict']} ({claims.signed_interval(primary)}, pooled over {int(primary['blocks'])}); per "
             f"configuration ({len(blocks)} comparisons, {statistics.CORRECTIONS[primary['correction']]}): "
             f"{per_block}")
 

@@ -137,10 +137,7 @@ def _table(columns, rows, caption: str, size: str, label: str | None, note: str 
                  f"\\begin{{longtable}}{{{''.join(specs)}}}", caption_line + r" \\", r"\hline", header, r"\hline",
                  r"\endfirsthead", r"\hline", header, r"\hline", r"\endhead", *body, r"\hline", r"\end{longtable}"]
         return lines + ([note] if note else []) + ["}", *([] if fits else [r"\end{landscape}"]), r"\twocolumn", ""]
-    environment = "table*"
-    if natural <= COLUMN_PT:
-        environment = "table"
-        specs, _, _ = _columns(columns, rows, size, COLUMN_PT)
+    environment = "table" if natural <= COLUMN_PT else "table*"  # fits a column: all left-aligned already
     lines = [f"\\begin{{{environment}}}[t]", r"\centering", size, caption_line,
              f"\\begin{{tabular}}{{{''.join(specs)}}}", r"\hline", header, r"\hline", *body, r"\hline", r"\end{tabular}"]
     if note:
@@ -172,17 +169,15 @@ def html_page(title: str, body: list[str]) -> str:
     return "\n".join([*head, *body, "</body>", "</html>", ""])
 
 
-def write_table(outputs: dict, frame: pd.DataFrame, title: str, columns, rows, note: str, label: str | None = None,
-                latex_note: str | None = None) -> None:
+def write_table(outputs: dict, frame: pd.DataFrame, title: str, columns, rows, note: str,
+                label: str | None = None) -> None:
     """A table in its four files: `frame` in full as CSV (for machines), and the string cells as
-    Markdown, LaTeX and an HTML page, each with its title and the note below (`latex_note`: the
-    note as LaTeX already, where it holds math)."""
+    Markdown, LaTeX and an HTML page, each with its title and the note below."""
     rows = [tuple(row) for row in rows]
     write_atomic(outputs["csv"], frame.to_csv(index=False, float_format="%.6g").encode())
     write_atomic(outputs["md"], "\n".join([f"### {title}", "", *markdown_table(columns, rows), "", note, ""]).encode())
-    latex = latex_note if latex_note is not None else latex_escape(note)
     write_atomic(outputs["tex"], "\n".join(latex_table(columns, rows, title, label=label,
-                                                        note=f"\\footnotesize{{{latex}}}")).encode())
+                                                        note=f"\\footnotesize{{{latex_escape(note)}}}")).encode())
     write_atomic(outputs["html"], html_page(title, html_table(columns, rows, caption=title, note=note)).encode())
 
 
