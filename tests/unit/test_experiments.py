@@ -9,7 +9,8 @@ from harness import ROOT
 from made_up import scores
 
 from shapestudy import config as study_config
-from shapestudy.data import grid
+from shapestudy.data import dataset, grid
+from shapestudy.evaluation import projection
 from shapestudy.reporting import claims, experiments, formats, tables
 from shapestudy.reporting.figures import FIGURES
 
@@ -23,12 +24,19 @@ def study():
                              tuple(config["evaluation"]["mixture_components"]))
     found["claims"] = claims.decide_all(made, context)
     captions = {name: f"The {name} figure." for name in FIGURES}
-    return config, found, captions
+    factors = dataset.enumerate_factors(grid.from_settings(config["data"]))
+    return config, found, captions, (factors, dataset.render(grid.from_settings(config["data"]), factors))
+
+
+def section(study):
+    config, found, captions, (factors, images) = study
+    closest = projection.closest_renders(images, config["evaluation"]["pixel_threshold"])
+    return experiments.section(config, found, captions, list(FIGURES), closest, factors)
 
 
 def test_the_section_has_a_papers_length(study):
-    config, found, captions = study
-    blocks = experiments.section(config, found, captions, list(FIGURES))
+    config, found, captions, _ = study
+    blocks = section(study)
     assert experiments.words(blocks) <= 1500 and experiments.table_rows(blocks) <= 60
     assert [b.name for b in blocks if b.kind == "figure"] == [name for name, f in FIGURES.items() if f.main]
     summary = next(b for b in blocks if b.name == "primary_claims")
@@ -43,9 +51,20 @@ def test_the_section_has_a_papers_length(study):
 
 
 def test_the_appendix_has_every_table_in_full_and_every_figure(study):
-    config, found, captions = study
+    config, found, captions, _ = study
     blocks = experiments.appendix(found, captions, list(FIGURES))
     shown = {b.name: len(b.rows) for b in blocks if b.kind == "table"}
     assert shown == {name: len(table) for name, table in found.items()}
     assert [b.name for b in blocks if b.kind == "figure"] == list(FIGURES)
     assert "\\begin{longtable}" in formats.to_latex(blocks)  # the long tables break over pages
+
+
+def test_the_not_converged_note_is_dropped_only_where_every_run_converged(study):
+    config, found, _, _ = study
+    captions = {"samples": f"Samples of the example AE and VAE. {tables.NOT_CONVERGED_NOTE}. Mean ± sd over seeds."}
+    converged = found["reconstruction"].assign(**{f"{tables.CONVERGED}_mean": 1.0})
+    assert experiments.readable_captions(captions, converged) == {
+        "samples": "Samples of the example AE and VAE. Mean ± sd over seeds."}
+    one_capped = converged.copy()
+    one_capped.loc[one_capped.index[0], f"{tables.CONVERGED}_mean"] = 2 / 3
+    assert experiments.readable_captions(captions, one_capped) == captions

@@ -3,7 +3,9 @@ import pytest
 
 from shapestudy.data.dataset import Dataset, enumerate_factors, render
 from shapestudy.data.grid import FactorGrid
-from shapestudy.evaluation.projection import TranslatedTemplates, factor_recovery, iou, project, project_translated
+from shapestudy.evaluation.projection import (
+    TranslatedTemplates, closest_renders, factor_recovery, iou, project, project_translated,
+)
 
 # Sizes from 4: at size 3 a circle renders as a square, so tuples would share images.
 SMALL = FactorGrid(canvas=16, size_min=4, size_max=7)
@@ -38,6 +40,24 @@ def test_default_grid_renders_project_onto_themselves():
     index, distance = project(images[rows], images)
     np.testing.assert_array_equal(index, rows)
     np.testing.assert_array_equal(distance, 0)
+
+
+def test_closest_renders_are_the_brute_force_most_alike_pair(small):
+    images, _ = small
+    pairwise = np.array([iou(images, image[None]) for image in images])
+    np.fill_diagonal(pairwise, 0)
+    found = closest_renders(images, chunk=37)  # chunks that do not divide the set
+    assert found.first != found.second
+    assert found.iou == pytest.approx(pairwise.max())
+    assert iou(images[found.first][None], images[found.second][None])[0] == pytest.approx(found.iou)
+
+
+def test_no_two_default_renders_reach_the_validity_threshold(default):
+    """The text's reason for the threshold 0.9: a valid sample is near one tuple only."""
+    images, codes = default
+    found = closest_renders(images)
+    assert 0.8 < found.iou < 0.9
+    assert not np.array_equal(codes[found.first], codes[found.second])
 
 
 def test_distance_is_the_brute_force_minimum(small):

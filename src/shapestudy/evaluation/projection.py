@@ -181,6 +181,31 @@ def iou(a, b, threshold: float = 0.5) -> np.ndarray:
     return np.where(union == 0, 1.0, intersection / np.maximum(union, 1))
 
 
+class ClosestRenders(NamedTuple):
+    """The two most alike renders of M (their indices) and their IoU: a validity threshold above
+    it lets a sample be valid for one render only."""
+
+    iou: float
+    first: int
+    second: int
+
+
+def closest_renders(renders, pixel_threshold: float = 0.5, chunk: int = SEARCH_CHUNK) -> ClosestRenders:
+    """The highest IoU between two distinct renders (thresholded), by exhaustive search."""
+    masks = (flatten(renders) > pixel_threshold).astype(np.float32)  # counts below 2^24: exact
+    area = masks.sum(axis=1)
+    closest = ClosestRenders(0.0, 0, 0)
+    for start in range(0, len(masks), chunk):
+        intersection = masks[start:start + chunk] @ masks.T
+        iou = intersection / (area[start:start + chunk, None] + area[None, :] - intersection)
+        rows = np.arange(len(iou))
+        iou[rows, start + rows] = 0  # a render and itself
+        i, j = np.unravel_index(iou.argmax(), iou.shape)
+        if iou[i, j] > closest.iou:
+            closest = ClosestRenders(float(iou[i, j]), int(start + i), int(j))
+    return closest
+
+
 class Nearest(NamedTuple):
     """Each sample's nearest render of M (its index), the Euclidean distance to it, and whether
     the sample is valid: IoU with that render at least the threshold, both thresholded."""

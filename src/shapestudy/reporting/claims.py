@@ -385,12 +385,6 @@ def number(value: float, digits: int = 2) -> str:
     return "n/a" if pd.isna(value) else f"{value:.{digits}g}"
 
 
-def interval(row) -> str:
-    """'0.12 [0.05, 0.19]': the difference and its interval at the row's corrected level."""
-    bounds = "(one seed)" if pd.isna(row["low"]) else f"[{number(row['low'])}, {number(row['high'])}]"
-    return f"{number(row['difference'])} {bounds}"
-
-
 def seeds_text(row) -> str:
     needed = row["seeds_needed"]
     return "?" if pd.isna(needed) else f"> {statistics.MOST_SEEDS}" if np.isinf(needed) else str(int(needed))
@@ -403,21 +397,34 @@ def where(row) -> str:
     return f"{row['reconstruction']}, z={int(row['latent_dim'])}"
 
 
-def amount(value: float, unit: str, signed: bool = False) -> str:
-    """A difference as a reader takes it: '12.3 pp' for a share, '1.5 bits', '0.21'."""
+# Decimals of a difference in each unit: one precision for a claim's difference, interval and margin.
+DECIMALS = {PERCENTAGE_POINTS: 1, "bits": 1, "": 2}
+
+
+def in_unit(value: float, unit: str, signed: bool = False) -> str:
+    """A difference's number in its unit, without the unit: '12.3' for 0.123 in pp."""
     if pd.isna(value):
         return "n/a"
-    sign = "+" if signed else ""
-    if unit == PERCENTAGE_POINTS:
-        return f"{100 * value:{sign}.1f} pp"
-    return f"{value:{sign}.2g}" + (f" {unit}" if unit else "")
+    shown = 100 * value if unit == PERCENTAGE_POINTS else value
+    return f"{shown:{'+' if signed else ''}.{DECIMALS[unit]}f}"
+
+
+def amount(value: float, unit: str, signed: bool = False) -> str:
+    """A difference as a reader takes it: '12.3 pp' for a share, '1.5 bits', '0.21'."""
+    return in_unit(value, unit, signed) + (f" {unit}" if unit and not pd.isna(value) else "")
+
+
+def _interval_or_one_seed(row: pd.Series) -> str:
+    if pd.isna(row["low"]):
+        return f"{amount(row['difference'], CLAIMS[row['claim']].unit, signed=True)} (one seed)"
+    return signed_interval(row)
 
 
 def signed_interval(row: pd.Series) -> str:
-    """'+12.3 pp [+8.1 pp, +16.5 pp]': a row's difference and interval in its claim's unit."""
+    """'+12.3 pp [+8.1, +16.5]': a row's difference and its interval, in its claim's unit."""
     unit = CLAIMS[row["claim"]].unit
     return (f"{amount(row['difference'], unit, signed=True)} "
-            f"[{amount(row['low'], unit, signed=True)}, {amount(row['high'], unit, signed=True)}]")
+            f"[{in_unit(row['low'], unit, signed=True)}, {in_unit(row['high'], unit, signed=True)}]")
 
 
 def answer(row: pd.Series, context: Context) -> str:
@@ -441,8 +448,8 @@ def presentable(table: pd.DataFrame) -> tuple[list[str], list[tuple[str, ...]]]:
     """Columns and string rows of the claims table."""
     rows = []
     for _, row in table.iterrows():
-        rows.append((row["claim"].replace("_", " "), row["scope"], where(row), f"{row['subject']}: {row['quantity']}", interval(row),
-                     f"{row['margin']:g}", number(row["effect_size"]), number(row["p_adjusted"]),
+        rows.append((row["claim"].replace("_", " "), row["scope"], where(row), f"{row['subject']}: {row['quantity']}", _interval_or_one_seed(row),
+                     amount(row["margin"], CLAIMS[row["claim"]].unit), number(row["effect_size"]), number(row["p_adjusted"]),
                      number(row["p_equivalence_adjusted"]), row["verdict"], seeds_text(row)))
     return COLUMNS, rows
 

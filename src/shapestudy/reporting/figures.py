@@ -75,7 +75,7 @@ FIGURES = {
         Figure("latent_scatter", runs="two_dimensional", models=True),
         Figure("rate", tables=("rate",)),
         Figure("rate_vs_beta", tables=("rate",), settings=("figures.sigma",)),
-        Figure("mutual_information", runs="examples", scores=("latents",)),
+        Figure("mutual_information", runs="examples", scores=("latents",), main=True),
         Figure("training_curves", histories=True),
         Figure("summary", tables=("sample_quality", "rate", "latents", "reconstruction"), settings=("figures.sigma",),
                main=True),

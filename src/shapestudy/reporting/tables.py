@@ -3,6 +3,8 @@ score, per configuration and settings (score files: scores.py)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -96,6 +98,11 @@ def presentable(table: pd.DataFrame, score_columns: list[str], digits: int = 4):
 def footnote(table: pd.DataFrame) -> str:
     """The note under a table that has configurations marked as not converged ('' if none)."""
     return f" {NOT_CONVERGED_NOTE}." if not_converged(table).any() else ""
+
+
+def without_mark_note(caption: str) -> str:
+    """A caption without its sentences on the not-converged mark (for a study whose runs all converged)."""
+    return " ".join(sentence for sentence in re.split(r"(?<=\.) ", caption) if NOT_CONVERGED_MARK not in sentence)
 
 
 def _settings_line(constant: dict) -> str:
