@@ -183,6 +183,9 @@ def write_table(outputs: dict, frame: pd.DataFrame, title: str, columns, rows, n
 
 # Documents: the Experiments section and its appendix, a list of blocks.
 SECTIONS = ("Experiments", "Conclusion", "Appendix")  # top-level headings; the others are subsections
+# Sections that start a fresh page in LaTeX, so that the figures of the section before it are set
+# first instead of floating in among its tables.
+FRESH_PAGE = ("Appendix",)
 
 
 @dataclasses.dataclass
@@ -255,6 +258,7 @@ def to_latex(blocks: list[Block], label_prefix: str = "") -> str:
     for block in blocks:
         if block.kind == "heading":
             command = "section" if block.text in SECTIONS else "subsection"
+            lines += [r"\clearpage"] if block.text in FRESH_PAGE else []
             lines += [f"\\{command}{{{latex_escape(block.text)}}}", ""]
         elif block.kind == "paragraph":
             lines += [_refer(block.text, numbers, label_prefix), ""]
