@@ -1,6 +1,7 @@
 """The sampler registry: known-answer draws, seeds per sampler, the mixture's determinism."""
 
 import numpy as np
+import pytest
 
 from shapestudy.evaluation.samplers import (
     MIXTURE_OFFSET,
@@ -46,15 +47,30 @@ def test_a_mixture_fitted_to_well_separated_clusters_finds_them_and_is_determini
     centres = np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0], [0.0, 10.0, 5.0]])
     codes = np.concatenate([rng.normal(c, 0.5, size=(n, 3)) for c, n in zip(centres, (300, 600, 900))])
     mixture = fit_mixture(codes, 3, seed=5)
-    order = np.argsort(mixture.weights_)
-    np.testing.assert_allclose(mixture.weights_[order], [1 / 6, 1 / 3, 1 / 2], atol=1e-3)
-    np.testing.assert_allclose(mixture.means_[order], centres, atol=0.1)
+    order = np.argsort(mixture.weights)
+    np.testing.assert_allclose(mixture.weights[order], [1 / 6, 1 / 3, 1 / 2], atol=1e-3)
+    np.testing.assert_allclose(mixture.means[order], centres, atol=0.1)
     again = fit_mixture(codes, 3, seed=5)
-    np.testing.assert_array_equal(mixture.means_, again.means_)
-    np.testing.assert_array_equal(mixture.covariances_, again.covariances_)
+    np.testing.assert_array_equal(mixture.means, again.means)
+    np.testing.assert_array_equal(mixture.covariances, again.covariances)
     first = draw_latents(1000, 3, seed=2, training_codes=lambda: codes, mixture_components=[3])["gmm3"]
     second = draw_latents(1000, 3, seed=2, training_codes=lambda: codes, mixture_components=[3])["gmm3"]
     np.testing.assert_array_equal(first, second)
+
+
+@pytest.mark.parametrize("dim, components", [(2, 10), (8, 40)])
+def test_the_mixture_fit_is_scikit_learns_em(dim, components):
+    """The vectorised EM follows GaussianMixture step for step: the same k-means++ seeds, the same
+    iterations, the same parameters up to rounding."""
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(dim)
+    codes = rng.standard_normal((3000, dim)) * rng.uniform(0.1, 2, dim) + 3 * rng.integers(0, 4, (3000, 1))
+    ours = fit_mixture(codes, components, seed=3)
+    theirs = GaussianMixture(components, covariance_type="full", init_params="k-means++", random_state=3).fit(codes)
+    np.testing.assert_allclose(ours.weights, theirs.weights_, atol=1e-6)
+    np.testing.assert_allclose(ours.means, theirs.means_, atol=1e-5)
+    np.testing.assert_allclose(ours.covariances, theirs.covariances_, atol=1e-5)
 
 
 def test_a_mixture_with_more_components_than_codes_is_refused_by_name():

@@ -88,7 +88,10 @@ def optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientTransf
     warmup = [optax.scale_by_schedule(optax.linear_schedule(0.0, 1.0, warmup_steps))] if warmup_steps else []
     # Adam's step size in the optimizer state, as an array: changing it recompiles nothing.
     step = optax.inject_hyperparams(optax.scale)(step_size=-config.learning_rate)
-    return optax.chain(optax.scale_by_adam(), *warmup, step)
+    # Flattened: Adam's moments and update as one vector instead of one small array per layer; at
+    # batch 32 the update then costs 0.15 s instead of 0.24 s of a 0.58 s epoch on one core
+    # (benchmarks/step.py).
+    return optax.flatten(optax.chain(optax.scale_by_adam(), *warmup, step))
 
 
 def set_step_size(state: train_state.TrainState, step_size) -> train_state.TrainState:
