@@ -1,0 +1,182 @@
+"""Where each second of a study goes: per job kind, the jobs' wall time split into start-up (process,
+imports, dataset), compile, training steps (gradients, the optimizer update, validation) and the
+rest of the work, against the limit for each (not a pass/fail test).
+
+    .venv/bin/python benchmarks/time_spent.py --study .      # after `snakemake --cores 2`
+
+The study's own records give each job's wall time (logs/benchmarks/, Snakemake's `benchmark:`) and
+each run's epochs and their seconds (results/models/*/record.json, history.csv). What the records
+cannot tell apart is measured here on one pinned core, with the study's config: a job's start-up
+(a process that imports what the job's script imports and loads the dataset), and a steady epoch
+of the default configuration split into its gradients, Adam's update and the validation pass.
+The limit of the steps is their FLOPs at the one-core float32 matrix-product rate (2048^2).
+Writes benchmarks/out/time_spent.json and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# What a job of each kind imports before its work (scripts/*.py), and whether it loads the dataset.
+START_UP = {
+    "train": ("shapestudy.training.train", True),
+    "evaluate": ("shapestudy.evaluation.runner", True),
+    "figure": ("shapestudy.reporting.plotting", False),
+    "table": ("shapestudy.reporting.tables", False),
+}
+
+
+def job_seconds(study: Path) -> pd.DataFrame:
+    """One row per job: its kind (the rule) and its wall seconds, from Snakemake's benchmark files."""
+    rows = []
+    for path in (study / "logs" / "benchmarks").rglob("*.tsv"):
+        kind = path.relative_to(study / "logs" / "benchmarks").parts[0].removesuffix(".tsv")
+        rows.append({"kind": kind, "seconds": float(pd.read_csv(path, sep="\t")["s"].iloc[0])})
+    return pd.DataFrame(rows)
+
+
+def runs(study: Path) -> pd.DataFrame:
+    """One row per trained run: epochs, in-process training seconds, the first epoch's excess over a
+    steady one (compilation), and the steady epochs' seconds."""
+    rows = []
+    for record_path in (study / "results" / "models").glob("*/record.json"):
+        record = json.loads(record_path.read_text())
+        seconds = pd.read_csv(record_path.parent / "history.csv")["seconds"].to_numpy()
+        steady = float(np.median(seconds[1:])) if len(seconds) > 1 else float(seconds[0])
+        rows.append({"run": record_path.parent.name, "model": record["config"]["model"], "epochs": len(seconds),
+                     "training": float(seconds.sum()), "compile": max(float(seconds[0]) - steady, 0.0),
+                     "steps": float(seconds.sum()) - max(float(seconds[0]) - steady, 0.0)})
+    return pd.DataFrame(rows)
+
+
+def start_up_seconds(module: str, with_data: bool, data: Path) -> float:
+    """A fresh pinned process's seconds to import `module` (and JAX) and load the dataset."""
+    program = (f"import jax, jax.numpy as jnp; import {module}; jnp.zeros(1).block_until_ready()"
+               + (f"\nfrom shapestudy.data import dataset; dataset.load({str(data)!r})" if with_data else ""))
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(["taskset", "-c", "0", sys.executable, "-c", program], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "JAX_PLATFORMS": "cpu"})
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def epoch_split(config: dict, data: Path) -> dict:
+    """One core: a steady epoch of the default configuration's VAE (Bernoulli, the figures' latent
+    size, beta 1) split into its gradients alone, the whole step (gradients and Adam), and the
+    validation pass; and the FLOPs of its steps against the one-core matrix-product rate."""
+    import jax
+    import jax.numpy as jnp
+
+    from shapestudy.data import dataset
+    from shapestudy.training import train
+
+    training = config["training"]
+    fields = {key: training[key] for key in ("batch_size", "learning_rate", "warmup_epochs")}
+    cfg = train.TrainConfig(model="vae", arch="mlp", latent_dim=config["figures"]["latent_dim"], seed=0, beta=1.0,
+                            reconstruction="bce", hidden=tuple(training["hidden"]), **fields)
+    images = jnp.asarray(dataset.load(data, "train").images)
+    validation = jnp.asarray(dataset.load(data, "validation").images / 255.0, jnp.float32)
+    state = train.create_state(cfg, images.shape[1:], len(images))
+    epoch, evaluate = train.make_train_epoch(cfg), train.make_evaluate(cfg)
+    grad = jax.grad(lambda p, x, r: train.loss_terms(p, state.apply_fn, x, r, cfg)[0])
+
+    @jax.jit
+    def gradients_only(params, rng):
+        batches, keys = train.epoch_batches(rng, len(images), cfg.batch_size), jax.random.split(rng, len(images) // cfg.batch_size)
+        step = lambda p, b: (jax.tree.map(lambda a, g: a - 1e-9 * g, p, grad(p, train.unit(images[b[0]]), b[1])), None)
+        return jax.lax.scan(step, params, (batches, keys))[0]
+
+    def median_seconds(function) -> float:
+        jax.block_until_ready(function())
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            jax.block_until_ready(function())
+            times.append(time.perf_counter() - start)
+        return float(np.median(times))
+
+    rng = jax.random.PRNGKey(0)
+    whole = median_seconds(lambda: epoch(state, images, rng))
+    gradients = median_seconds(lambda: gradients_only(state.params, rng))
+    validating = median_seconds(lambda: evaluate(state, validation, rng))
+    widths = [images[0].size, *cfg.hidden, cfg.latent_dim]
+    macs = 2 * sum(a * b for a, b in zip(widths, widths[1:])) + widths[-2] * widths[-1]  # encoder, decoder, logvar
+    steps = len(images) // cfg.batch_size
+    flop = 6 * macs * cfg.batch_size * steps
+    big = jnp.ones((2048, 2048), jnp.float32)
+    product = jax.jit(lambda a, b: a @ b)
+    matmul = 2 * 2048**3 / median_seconds(lambda: product(big, big))
+    return {"batch_size": cfg.batch_size, "steps": steps, "epoch": whole, "gradients": gradients,
+            "update": whole - gradients, "validation": validating, "flop_per_epoch": flop,
+            "matmul_flops": matmul, "step_share_of_matmul": flop / whole / matmul,
+            "limit_epoch": flop / matmul}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--study", type=Path, default=ROOT)
+    args = parser.parse_args(argv)
+    study = args.study.resolve()
+    config = yaml.safe_load((study / "config.yaml").read_text())
+    data = study / "results" / "data" / "shapes.parquet"
+    os.sched_setaffinity(0, {0})
+    jobs, trained = job_seconds(study), runs(study)
+    split = epoch_split(config, data)
+    start = {kind: start_up_seconds(module, with_data, data) for kind, (module, with_data) in START_UP.items()}
+    fractions = {"gradients": split["gradients"] / split["epoch"], "update": split["update"] / split["epoch"]}
+    total = jobs["seconds"].sum()
+    rows = []
+    for kind, group in jobs.groupby("kind"):
+        family = next((k for k in START_UP if kind.startswith(k)), None)
+        started = start[family] * len(group) if family else 0.0
+        row = {"kind": kind, "jobs": len(group), "seconds": group["seconds"].sum(), "start_up": started}
+        if kind.startswith("train_"):
+            mine = trained[trained["model"] == kind.removeprefix("train_")]
+            epochs = mine["epochs"].sum()
+            row.update(compile=mine["compile"].sum(),
+                       gradients=mine["steps"].sum() * fractions["gradients"],
+                       update=mine["steps"].sum() * fractions["update"],
+                       validation=epochs * split["validation"],
+                       limit=epochs * split["limit_epoch"])
+            row["other"] = row["seconds"] - started - mine["training"].sum()  # checkpoints, records, parameters
+        else:
+            row["other"] = row["seconds"] - started  # the work itself: sampling, fitting, scoring, writing
+        rows.append(row)
+    table = pd.DataFrame(rows).sort_values("seconds", ascending=False)
+    table["share"] = table["seconds"] / total
+    out = ROOT / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "time_spent.json").write_text(json.dumps({"split": split, "start_up": start,
+                                                     "rows": table.to_dict("records")}, indent=1))
+    columns = ["kind", "jobs", "seconds", "share", "start_up", "compile", "gradients", "update", "validation",
+               "other", "limit"]
+    print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
+    for _, row in table.iterrows():
+        cells = [row["kind"], str(int(row["jobs"]))] + [
+            "" if pd.isna(row.get(c)) else (f"{100 * row[c]:.1f}%" if c == "share" else f"{row[c]:.0f}")
+            for c in columns[2:]]
+        print("| " + " | ".join(cells) + " |")
+    print(f"\nAll jobs: {total:.0f} s, {total / 2:.0f} s over 2 cores. One core, batch {split['batch_size']}: "
+          f"steady epoch {split['epoch']:.3f} s (gradients {split['gradients']:.3f} s, Adam's update "
+          f"{split['update']:.3f} s), validation {split['validation']:.3f} s; steps at "
+          f"{100 * split['step_share_of_matmul']:.0f}% of the {split['matmul_flops'] / 1e9:.0f} GFLOP/s "
+          f"matrix product. Start-up per job (s): " + ", ".join(f"{k} {v:.2f}" for k, v in start.items()) + ".")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    main()
