@@ -5,6 +5,7 @@ settings, one process per framework, each pinned to one core.
     .venv/bin/python benchmarks/peer.py                      # 30 epochs, latent 8, one after the other
     .venv/bin/python benchmarks/peer.py --epochs 3           # a quick check
     .venv/bin/python benchmarks/peer.py --concurrent         # JAX on core 0, Pythae on core 1 at once
+    .venv/bin/python benchmarks/peer.py --init torch         # the project's layers initialised as torch's
 
 Needs the peer venv (Pythae must not touch the project's pinned stack), torch's CPU build first
 (a plain `pip install torch` brings the multi-GB CUDA build); worked with torch 2.13.0+cpu, pythae
@@ -50,7 +51,7 @@ DIFFERENCES = [
     ),
     "random streams: batch order and VAE noise are drawn by each framework's own generator from the same seed",
     (
-        "VAE cross-entropy: the project's on logits (optax); Pythae's F.binary_cross_entropy on sigmoid "
+        "VAE cross-entropy: the project's on logits (softplus(l) - x l); Pythae's F.binary_cross_entropy on sigmoid "
         "probabilities, log clamped at -100"
     ),
     (
@@ -104,9 +105,35 @@ def start_pythae(args, data: Path, out: Path, core: int) -> subprocess.Popen:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
 
 
+def torch_initialised(create_state, seed: int):
+    """train.create_state with every Dense layer redrawn as torch's Linear draws it: weights and
+    biases uniform in +-1/sqrt(fan_in) (--init torch: is the initialisation Pythae's lead?)."""
+    import jax
+    import numpy as np
+
+    def create(config, image_shape, n_train=0):
+        state = create_state(config, image_shape, n_train)
+        rng = np.random.default_rng(seed)
+
+        def redraw(layer):
+            if not (isinstance(layer, dict) and "kernel" in layer):
+                return {name: redraw(sub) for name, sub in layer.items()} if isinstance(layer, dict) else layer
+            bound = 1 / np.sqrt(layer["kernel"].shape[0])
+            return {name: jax.numpy.asarray(rng.uniform(-bound, bound, value.shape), value.dtype)
+                    for name, value in layer.items()}
+
+        return state.replace(params=redraw(state.params))
+
+    return create
+
+
 def train_project(model: str, args, train_images, validation_images) -> dict:
     """One model with the project's train.train, its rule set so it runs exactly args.epochs."""
     from shapestudy.training import train
+
+    if args.init == "torch" and not getattr(train.create_state, "torch_like", False):
+        train.create_state = torch_initialised(train.create_state, args.seed)
+        train.create_state.torch_like = True
 
     config = train.TrainConfig(
         model=model, arch="mlp", latent_dim=args.latent_dim, seed=args.seed,
@@ -182,6 +209,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--core", type=int, default=0, help="the core of both sides, one after the other")
     parser.add_argument("--concurrent", action="store_true", help="both at once: JAX on core 0, Pythae on core 1")
+    parser.add_argument("--init", choices=["flax", "torch"], default="flax",
+                        help="the project's layers as Flax initialises them, or redrawn as torch's Linear")
     parser.add_argument("--keep-last-batch", action="store_true", help="Pythae's stock TrainingPipeline")
     parser.add_argument("--data", type=Path, default=OUT / "peer" / "shapes.parquet")
     parser.add_argument("--out", type=Path, default=OUT / "peer.json")

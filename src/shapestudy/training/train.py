@@ -90,7 +90,7 @@ def optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientTransf
     step = optax.inject_hyperparams(optax.scale)(step_size=-config.learning_rate)
     # Flattened: Adam's moments and update as one vector instead of one small array per layer; at
     # batch 32 the update then costs 0.15 s instead of 0.24 s of a 0.58 s epoch on one core
-    # (benchmarks/step.py).
+    # (benchmarks/time_spent.py).
     return optax.flatten(optax.chain(optax.scale_by_adam(), *warmup, step))
 
 
