@@ -21,7 +21,6 @@ import os
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -49,15 +48,17 @@ def job_seconds(study: Path) -> pd.DataFrame:
 
 def runs(study: Path) -> pd.DataFrame:
     """One row per trained run: epochs, in-process training seconds, the first epoch's excess over a
-    steady one (compilation), and the steady epochs' seconds."""
+    steady one (compilation), and the steady epochs' seconds (steps and validation: history.csv
+    times both)."""
     rows = []
     for record_path in (study / "results" / "models").glob("*/record.json"):
         record = json.loads(record_path.read_text())
         seconds = pd.read_csv(record_path.parent / "history.csv")["seconds"].to_numpy()
         steady = float(np.median(seconds[1:])) if len(seconds) > 1 else float(seconds[0])
+        compile_seconds = max(float(seconds[0]) - steady, 0.0)
         rows.append({"run": record_path.parent.name, "model": record["config"]["model"], "epochs": len(seconds),
-                     "training": float(seconds.sum()), "compile": max(float(seconds[0]) - steady, 0.0),
-                     "steps": float(seconds.sum()) - max(float(seconds[0]) - steady, 0.0)})
+                     "training": float(seconds.sum()), "compile": compile_seconds,
+                     "steps": float(seconds.sum()) - compile_seconds})
     return pd.DataFrame(rows)
 
 
@@ -77,19 +78,20 @@ def start_up_seconds(module: str, with_data: bool, data: Path) -> float:
 def epoch_split(config: dict, data: Path) -> dict:
     """One core: a steady epoch of the default configuration's VAE (Bernoulli, the figures' latent
     size, beta 1) split into its gradients alone, the whole step (gradients and Adam), and the
-    validation pass; and the FLOPs of its steps against the one-core matrix-product rate."""
+    validation pass; and the FLOPs of its steps (benchmarks/throughput.py's count) against the
+    one-core matrix-product rate."""
     import jax
-    import jax.numpy as jnp
+    import throughput  # imports JAX: after main() has pinned the process
 
-    from shapestudy.data import dataset
+    from shapestudy.data import dataset, pixels
     from shapestudy.training import train
 
     training = config["training"]
     fields = {key: training[key] for key in ("batch_size", "learning_rate", "warmup_epochs")}
     cfg = train.TrainConfig(model="vae", arch="mlp", latent_dim=config["figures"]["latent_dim"], seed=0, beta=1.0,
                             reconstruction="bce", hidden=tuple(training["hidden"]), **fields)
-    images = jnp.asarray(dataset.load(data, "train").images)
-    validation = jnp.asarray(dataset.load(data, "validation").images / 255.0, jnp.float32)
+    images = jax.numpy.asarray(dataset.load(data, "train").images)
+    validation = jax.numpy.asarray(pixels.to_unit(dataset.load(data, "validation").images))
     state = train.create_state(cfg, images.shape[1:], len(images))
     epoch, evaluate = train.make_train_epoch(cfg), train.make_evaluate(cfg)
     grad = jax.grad(lambda p, x, r: train.loss_terms(p, state.apply_fn, x, r, cfg)[0])
@@ -113,13 +115,10 @@ def epoch_split(config: dict, data: Path) -> dict:
     whole = median_seconds(lambda: epoch(state, images, rng))
     gradients = median_seconds(lambda: gradients_only(state.params, rng))
     validating = median_seconds(lambda: evaluate(state, validation, rng))
-    widths = [images[0].size, *cfg.hidden, cfg.latent_dim]
-    macs = 2 * sum(a * b for a, b in zip(widths, widths[1:])) + widths[-2] * widths[-1]  # encoder, decoder, logvar
     steps = len(images) // cfg.batch_size
-    flop = 6 * macs * cfg.batch_size * steps
-    big = jnp.ones((2048, 2048), jnp.float32)
-    product = jax.jit(lambda a, b: a @ b)
-    matmul = 2 * 2048**3 / median_seconds(lambda: product(big, big))
+    flop = 6 * throughput.forward_macs(state.apply_fn.__self__, state.params, images.shape[1:]) * cfg.batch_size * steps
+    rate = throughput.matmul(2048)
+    matmul = float(np.median([rate() for _ in range(5)])) * 1e9
     return {"batch_size": cfg.batch_size, "steps": steps, "epoch": whole, "gradients": gradients,
             "update": whole - gradients, "validation": validating, "flop_per_epoch": flop,
             "matmul_flops": matmul, "step_share_of_matmul": flop / whole / matmul,
@@ -137,7 +136,9 @@ def main(argv=None) -> None:
     jobs, trained = job_seconds(study), runs(study)
     split = epoch_split(config, data)
     start = {kind: start_up_seconds(module, with_data, data) for kind, (module, with_data) in START_UP.items()}
-    fractions = {"gradients": split["gradients"] / split["epoch"], "update": split["update"] / split["epoch"]}
+    # A history epoch's seconds hold its steps and its validation pass: each part's share of the two.
+    timed = split["epoch"] + split["validation"]
+    fractions = {part: split[part] / timed for part in ("gradients", "update", "validation")}
     total = jobs["seconds"].sum()
     rows = []
     for kind, group in jobs.groupby("kind"):
@@ -150,7 +151,7 @@ def main(argv=None) -> None:
             row.update(compile=mine["compile"].sum(),
                        gradients=mine["steps"].sum() * fractions["gradients"],
                        update=mine["steps"].sum() * fractions["update"],
-                       validation=epochs * split["validation"],
+                       validation=mine["steps"].sum() * fractions["validation"],
                        limit=epochs * split["limit_epoch"])
             row["other"] = row["seconds"] - started - mine["training"].sum()  # checkpoints, records, parameters
         else:
@@ -178,5 +179,5 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path[:0] = [str(ROOT / "src"), str(ROOT / "benchmarks")]
     main()
