@@ -6,7 +6,7 @@ configuration gets its own seed standard deviation (from 0.2% to 5%, as validity
 grid), and the samplers of one run share most of their noise (a run effect), as they share a
 trained model. Asserted, within three Monte Carlo standard errors:
 - under the null (no difference anywhere), the family-wise error of the primary claims and of each
-  secondary family is at most alpha under Holm;
+  secondary family is at most alpha, under Holm and under Benjamini-Hochberg;
 - with every difference exactly at its margin, a false "equivalent" is as rare;
 - with real effects in half the blocks, Benjamini-Hochberg holds the false discovery rate;
 - a planted effect is decided with the power that statistics.seeds_needed promises, and not at
@@ -24,7 +24,7 @@ from made_up import scores
 from shapestudy import config as study_config
 from shapestudy.data import grid
 from shapestudy.reporting import claims, statistics
-from shapestudy.reporting.statistics import CONTRADICTED, EQUIVALENT, SUPPORTED, VERDICTS
+from shapestudy.reporting.statistics import CONTRADICTED, EQUIVALENT, SUPPORTED, UNDECIDED, VERDICTS
 
 STUDIES = 2000
 RUN_SHARE = 0.7  # the share of a cell's noise variance that the samplers of one run have in common
@@ -51,10 +51,11 @@ def point_sds(plan: claims.Plan) -> np.ndarray:
     return np.exp(np.random.default_rng(points).uniform(np.log(0.002), np.log(0.05), points))
 
 
-def simulate(plan: claims.Plan, means: np.ndarray, rng, seeds: int = 3, scale: float = 1.0,
+def simulate(plan: claims.Plan, means: np.ndarray, rng, seeds: int | None = None, scale: float = 1.0,
              studies: int = STUDIES) -> np.ndarray:
     """(studies, U, seeds) values: cell means plus noise whose sd is the point's (times `scale`),
-    most of it shared by a run's cells."""
+    most of it shared by a run's cells; the study's seeds per configuration unless given."""
+    seeds = plan.cells.values.shape[-1] if seeds is None else seeds
     points = plan.cells.point.max() + 1
     sd = scale * point_sds(plan)[plan.cells.point]
     run = rng.standard_normal((studies, points, seeds))[:, plan.cells.point, :]
@@ -89,6 +90,7 @@ def rejected(p_adjusted: np.ndarray, alpha: float) -> np.ndarray:
 
 def test_holm_holds_the_family_wise_error_of_every_family(default_study):
     settings, planned = default_study
+    settings = {**settings, "secondary_correction": "holm"}
     rng = np.random.default_rng(1)
     decided = claims.decide(planned, settings, [simulate(p, null_means(p), rng) for p in planned])
     alpha = 1 - settings["confidence"]
@@ -101,19 +103,44 @@ def test_holm_holds_the_family_wise_error_of_every_family(default_study):
     assert max(verdicts) <= mc_bound(alpha), verdicts
 
 
+def false_discovery_rate(decision: statistics.Decision, false) -> float:
+    """The mean over studies of the share of false verdicts (codes in `false`) among the decided."""
+    decided = (decision.verdict != VERDICTS.index(UNDECIDED)).sum(axis=-1)
+    wrong = np.isin(decision.verdict, [VERDICTS.index(v) for v in false]).sum(axis=-1)
+    return float((wrong / np.maximum(decided, 1)).mean())
+
+
+def test_the_default_holds_holm_for_the_primary_and_the_false_discovery_rate_per_claim(default_study):
+    settings, planned = default_study
+    assert (settings["correction"], settings["secondary_correction"]) == ("holm", "bh")
+    rng = np.random.default_rng(5)
+    decided = claims.decide(planned, settings, [simulate(p, null_means(p), rng) for p in planned])
+    alpha = 1 - settings["confidence"]
+    assert rejected(decided.primary.p_adjusted, alpha).mean() <= mc_bound(alpha)
+    # No difference anywhere: every supported or contradicted row is a false discovery.
+    rates = [false_discovery_rate(d, (SUPPORTED, CONTRADICTED)) for d in decided.secondary]
+    assert max(rates) <= mc_bound(alpha), rates
+
+
 def test_a_difference_at_the_margin_is_rarely_called_equivalent(default_study):
     settings, planned = default_study
+    settings = {**settings, "secondary_correction": "holm"}  # the equivalence tests' family-wise error
     rng = np.random.default_rng(2)
     decided = claims.decide(planned, settings, [simulate(p, null_means(p, p.margin), rng) for p in planned])
     alpha = 1 - settings["confidence"]
     rates = [rejected(d.p_equivalence_adjusted, alpha).mean() for d in (decided.primary, *decided.secondary)]
     assert max(rates) <= mc_bound(alpha), rates
     assert max(errors(d, (EQUIVALENT,)).mean() for d in (decided.primary, *decided.secondary)) <= mc_bound(alpha)
+    # The default's Benjamini-Hochberg on the same studies: a false equivalence is a false discovery.
+    bh = claims.decide(planned, {**settings, "secondary_correction": "bh"}, [simulate(p, null_means(p, p.margin), rng)
+                                                                             for p in planned])
+    rates = [false_discovery_rate(d, (EQUIVALENT,)) for d in bh.secondary]
+    assert max(rates) <= mc_bound(alpha), rates
 
 
 def test_benjamini_hochberg_holds_the_false_discovery_rate(default_study):
     settings, planned = default_study
-    settings = {**settings, "correction": "bh"}
+    settings = {**settings, "secondary_correction": "bh"}
     plan = next(p for p in planned if p.claim.name == "same_sampler")
     rng = np.random.default_rng(3)
     means = null_means(plan)
@@ -131,6 +158,7 @@ def test_benjamini_hochberg_holds_the_false_discovery_rate(default_study):
 
 def test_a_planted_effect_is_decided_with_the_promised_power(default_study):
     settings, planned = default_study
+    settings = {**settings, "secondary_correction": "holm"}  # the promise: statistics.planning_level
     plan = next(p for p in planned if p.claim.name == "prior_samples")
     rng = np.random.default_rng(4)
     means = null_means(plan)
@@ -144,7 +172,8 @@ def test_a_planted_effect_is_decided_with_the_promised_power(default_study):
     pilot = simulate(plan, means, rng, seeds=400, scale=scale, studies=1)[0]
     truth = statistics.contrast(pilot, plan.cells.point, plan.weights[block:block + 1], plan.constants[block:block + 1])
     family = len(plan.weights) - 1
-    promised = int(statistics.seeds_needed(truth, plan.margin, (1 - settings["confidence"]) / family)[0])
+    level = statistics.planning_level("holm", 1 - settings["confidence"], family, decided=0)
+    promised = int(statistics.seeds_needed(truth, plan.margin, level)[0])
     assert 3 < promised < 50
     decided_share = {}
     for seeds in (promised - 1, promised):

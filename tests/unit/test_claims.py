@@ -176,7 +176,7 @@ def test_a_correction_can_only_take_verdicts_away(config):
     made = scores(config, seed=3)
     decided = {}
     for correction in ("none", "bh", "holm"):
-        settings = {**config["claims"], "correction": correction}
+        settings = {**config["claims"], "correction": correction, "secondary_correction": correction}
         table = claims.decide_all(made, claims.Context(settings, 4, 0.1, (10, 100)))
         decided[correction] = set(table.index[table["verdict"] != "undecided"])
     assert decided["holm"] <= decided["bh"] <= decided["none"]

@@ -309,10 +309,18 @@ def decide(planned: list[Plan], settings: dict, values: list[np.ndarray] | None 
     primary = [np.concatenate([getattr(c, field)[..., :1] for c in contrasts], axis=-1)
                for field in ("estimate", "se", "df")]
     margins = np.array([plan.margin for plan in planned])
-    judged = (settings["correction"], settings["confidence"])
-    secondary = [statistics.decide(c.estimate[..., 1:], c.se[..., 1:], c.df[..., 1:], plan.margin, *judged)
+    confidence = settings["confidence"]
+    secondary = [statistics.decide(c.estimate[..., 1:], c.se[..., 1:], c.df[..., 1:], plan.margin,
+                                   correction(settings, SECONDARY), confidence)
                  for c, plan in zip(contrasts, planned)]
-    return Decided(contrasts, statistics.decide(*primary, margins, *judged), secondary)
+    primary = statistics.decide(*primary, margins, correction(settings, PRIMARY), confidence)
+    return Decided(contrasts, primary, secondary)
+
+
+def correction(settings: dict, scope: str) -> str:
+    """The correction of a scope's families: `claims.correction` holds the primary family to its
+    family-wise error; `claims.secondary_correction` adjusts each claim's per-configuration rows."""
+    return settings["correction"] if scope == PRIMARY else settings["secondary_correction"]
 
 
 # The claims table's columns, in order: a sweep that asks no claim still writes them (a header).
@@ -337,9 +345,9 @@ def decide_all(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Conte
             rows = plan.rows[plan.rows["scope"] == scope]
             c = _take(decided.contrasts[i], slice(0, 1) if scope == PRIMARY else slice(1, None))
             weights = plan.weights[:1] if scope == PRIMARY else plan.weights[1:]
-            # The seeds are planned at Holm's first step (Bonferroni's level; at most one of a
-            # comparison's two hypotheses is true), so Holm decides at least as often.
-            per_comparison = alpha if settings["correction"] == "none" else alpha / family
+            adjusted = correction(settings, scope)
+            decided_now = int((decision.verdict[index] != VERDICTS.index(UNDECIDED)).sum())
+            per_comparison = statistics.planning_level(adjusted, alpha, family, decided_now)
             frames.append(rows.assign(
                 difference=c.estimate, low=decision.low[index], high=decision.high[index],
                 level=decision.level[index], margin=plan.margin,
@@ -350,7 +358,7 @@ def decide_all(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Conte
                 verdict=[VERDICTS[v] for v in decision.verdict[index]], comparisons=family,
                 df=c.df, n=_seeds(plan, weights),
                 seeds_needed=statistics.seeds_needed(c, plan.margin, per_comparison),
-                correction=settings["correction"], confidence=settings["confidence"],
+                correction=adjusted, confidence=settings["confidence"],
                 pairing=settings["pairing"]))
     order = {name: i for i, name in enumerate(CLAIMS)}
     table = pd.concat(frames, ignore_index=True)
@@ -459,14 +467,16 @@ TITLE = "The report's claims, decided over seeds"
 
 def note(table: pd.DataFrame) -> str:
     confidence = table["confidence"].iloc[0] if len(table) else 0.95
-    correction = table["correction"].iloc[0] if len(table) else "holm"
+    adjusted = {scope: statistics.CORRECTIONS[rows["correction"].iloc[0]]
+                for scope, rows in table.groupby("scope", sort=False)} if len(table) else {}
+    by_scope = ", ".join(f"{name} for the {scope}" for scope, name in adjusted.items()) or "none tested"
     pairing = table["pairing"].iloc[0] if len(table) else "unpaired"
     statements = "; ".join(f"{claim.name}: {claim.statement}" for claim in CLAIMS.values())
     return (f"Difference oriented so that > 0 supports the claim. Primary: one test per claim, the mean over its "
             f"blocks of their differences, the primary tests one family; secondary: each block, each claim's blocks "
             f"a family. Each comparison is tested for a difference (two-sided t, {pairing} seeds, Welch-Satterthwaite "
             f"degrees of freedom) and for equivalence within its margin (two one-sided tests); a family's p-values "
-            f"are adjusted together ({statistics.CORRECTIONS[correction]}), a verdict needs an adjusted p-value below "
+            f"are adjusted together ({by_scope}), a verdict needs an adjusted p-value below "
             f"{1 - confidence:.2g}; equivalent when the equivalence test decides. Interval: at the level the "
             f"correction asks of the difference test. d: the difference in seed standard deviations. Seeds for "
             f"80%: per configuration, for 80% power to decide at the observed effect. Claims: {statements}.")

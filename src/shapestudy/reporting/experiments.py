@@ -167,7 +167,7 @@ def verdicts_text(table: pd.DataFrame, claim: str) -> str:
     counts = claims.count_verdicts(blocks)[claim]
     per_block = ", ".join(f"{counts[v]} {v}" for v in statistics.VERDICTS if counts[v])
     return (f"{primary['verdict']} ({claims.signed_interval(primary)}, pooled over {int(primary['blocks'])}); per "
-            f"configuration ({len(blocks)} comparisons, {statistics.CORRECTIONS[primary['correction']]}): "
+            f"configuration ({len(blocks)} comparisons, {statistics.CORRECTIONS[blocks['correction'].iloc[0]]}): "
             f"{per_block}")
 
 
@@ -303,10 +303,12 @@ def conclusion(claims_table: pd.DataFrame, context: claims.Context) -> list[str]
     undecided = int((blocks["verdict"] == statistics.UNDECIDED).sum())
     needed = claims.seeds_for_share(blocks)
     needed_text = (f"> {statistics.MOST_SEEDS}" if np.isinf(needed) else f"{int(needed)}")
-    first = primary.iloc[0]
+    first, rows = primary.iloc[0], blocks.iloc[0]
     limits = (f"Each bracket is the interval at the level the correction asks; the {len(primary)} primary tests are "
-              f"held together to a {1 - first['confidence']:.0%} family-wise error "
-              f"({statistics.CORRECTIONS[first['correction']]}). The study cannot say how single configurations "
+              f"held together to a {1 - first['confidence']:.0%} {statistics.CONTROLS[first['correction']]} "
+              f"({statistics.CORRECTIONS[first['correction']]}), each claim's per-configuration comparisons to a "
+              f"{1 - rows['confidence']:.0%} {statistics.CONTROLS[rows['correction']]} "
+              f"({statistics.CORRECTIONS[rows['correction']]}). The study cannot say how single configurations "
               f"compare where their own test is undecided: with {int(blocks['n'].max())} seeds, {undecided} of the "
               f"{len(blocks)} per-configuration comparisons are, and {needed_text} seeds would give 90% of them 80% "
               f"power at the effects observed.")

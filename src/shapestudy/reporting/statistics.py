@@ -33,6 +33,7 @@ from scipy import stats
 SUPPORTED, CONTRADICTED, EQUIVALENT, UNDECIDED = "supported", "contradicted", "equivalent", "undecided"
 VERDICTS = (SUPPORTED, CONTRADICTED, EQUIVALENT, UNDECIDED)  # their codes are their positions
 CORRECTIONS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no correction"}
+CONTROLS = {"holm": "family-wise error", "bh": "false discovery rate", "none": "error per comparison"}
 POWER = 0.8  # the power at which the seeds needed are given
 MOST_SEEDS = 200  # the seeds searched per configuration; more is reported as "> MOST_SEEDS"
 
@@ -237,6 +238,18 @@ def decision_power(c: Contrast, margin, alpha: np.ndarray, seeds: np.ndarray) ->
         equivalence = np.clip(1 - fail, 0, 1)
     power = np.fmax(difference, equivalence)
     return np.where(se == 0, 1.0, power)
+
+
+def planning_level(correction: str, alpha: float, comparisons: int, decided: int) -> float:
+    """The per-comparison level at which one more of a family's comparisons would be decided, the
+    level its seeds are planned at. Holm: its first step, alpha / R (at most one of a comparison's
+    two hypotheses is true), so Holm decides at least as often. Benjamini-Hochberg over the 2R
+    hypotheses: the step-up threshold of the rank after the `decided` ones, alpha (D + 1) / 2R."""
+    if correction == "none":
+        return alpha
+    if correction == "holm":
+        return alpha / comparisons
+    return alpha * (decided + 1) / (2 * comparisons)
 
 
 def seeds_needed(c: Contrast, margin, alpha) -> np.ndarray:
