@@ -33,7 +33,7 @@ def study_scores(study: Path) -> tuple[dict, claims.Context]:
     scores = {claim.metric: tables.read_scores(sorted((study / "results" / "scores" / claim.metric).glob("*.json")))
               for claim in claims.CLAIMS.values()}
     context = claims.Context(config["claims"], grid.n_factors(config["data"]["shapes"]), config["figures"]["sigma"],
-                             tuple(config["evaluation"]["mixture_components"]))
+                             config["evaluation"])
     return scores, context
 
 
@@ -87,7 +87,7 @@ def verdicts(scores: dict, context: claims.Context) -> pd.DataFrame:
         for correction in ("holm", "bh"):
             settings = {**context.settings, "pairing": pair, "secondary_correction": correction}
             table = claims.decide_all(scores, claims.Context(settings, context.n_factors, context.sigma,
-                                                             context.mixture_components))
+                                                             context.evaluation))
             for scope, part in table.groupby("scope", sort=False):
                 counts = part["verdict"].value_counts()
                 rows.append({"pairing": pair, "secondary correction": correction, "scope": scope, "rows": len(part),

@@ -47,7 +47,7 @@ def welch_rates(n: int, ratio: float, draws: int = 400_000, seed: int = 0) -> li
 def study_rates(seeds: int, rng_seed: int, studies: int = 4000) -> dict[str, float]:
     config = study_config.validate(yaml.safe_load((ROOT / "config.yaml").read_text()))
     context = claims.Context(config["claims"], grid.n_factors(config["data"]["shapes"]), config["figures"]["sigma"],
-                             tuple(config["evaluation"]["mixture_components"]))
+                             config["evaluation"])
     planned = claims.plans(scores(config), context)
     rng = np.random.default_rng(rng_seed)
     values = [calibration.simulate(p, calibration.null_means(p), rng, seeds, studies=studies) for p in planned]

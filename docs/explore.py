@@ -101,9 +101,10 @@ reconstructions = image_rows(rows, "Test images and their reconstructions", "rec
 #
 # The samplers are those the study evaluated, as its score files record them
 # (`results/scores/sample_quality/*.json`, each row's `settings.sampler`): the prior N(0, I), a
-# Gaussian fitted to the training codes, and a Gaussian mixture per k of
-# `evaluation.mixture_components`. `run.sample` draws what the evaluation drew with the same seed;
-# beside each, the share of valid samples the evaluation measured.
+# Gaussian fitted to the training codes, a Gaussian mixture per k of `evaluation.mixture_components`
+# and a kernel density estimate per bandwidth of `evaluation.kde_bandwidths`. `run.sample` draws what
+# the evaluation drew with the same seed; beside each, the share of valid samples the evaluation
+# measured.
 
 # %%
 validity, seed = {}, 0

@@ -11,7 +11,7 @@ from shapestudy.reporting import claims, tables
 
 scores = {metric: tables.read_scores(paths) for metric, paths in snakemake.input.items()}
 context = claims.Context(snakemake.params.claims, grid.n_factors(snakemake.params.shapes), snakemake.params.sigma,
-                         tuple(snakemake.params.mixture_components))
+                         snakemake.params.samplers)
 decided = claims.decide_all(scores, context)
 claims.write(decided, dict(snakemake.output))
 print(f"{len(decided)} claim rows: {claims.count_verdicts(decided)}", file=sys.stderr)

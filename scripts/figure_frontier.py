@@ -13,13 +13,14 @@ import pandas as pd
 
 from shapestudy.evaluation import samplers
 from shapestudy.reporting import claims, plotting, statistics
+from shapestudy.reporting.tables import SEED_FREE_KEYS
 
 samples = plotting.with_variant(pd.read_csv(snakemake.input.sample_quality))
 reconstruction = pd.read_csv(snakemake.input.reconstruction)
-keys = [k for k in ("model", "arch", "reconstruction", "latent_dim", "beta") if k in samples]
+keys = [k for k in SEED_FREE_KEYS if k in samples]
 samples = samples.merge(reconstruction[[*keys, "train_validity_mean"]], on=keys)
-labels = samplers.labels(snakemake.params.settings["evaluation"]["mixture_components"])
-markers = dict(zip(labels, "os^Dvp<>*"))
+labels = samplers.labels(snakemake.params.settings["evaluation"])
+markers = dict(zip(labels, "os^Dvp<>*" * len(labels)))  # a marker per sampler, repeating after nine
 colours = plotting.variant_colours(samples)
 figure = plt.figure(figsize=(plotting.PAGE_WIDTH, 4.3), layout="constrained")
 # Two subfigures, each laid out alone: the verdicts' long labels leave the scatter panels' widths be.

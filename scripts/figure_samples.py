@@ -12,7 +12,7 @@ from shapestudy.evaluation import samplers, scores
 from shapestudy.reporting import plotting
 
 n = snakemake.params.settings["figures"]["examples"]
-labels = samplers.labels(snakemake.params.settings["evaluation"]["mixture_components"])
+labels = samplers.labels(snakemake.params.settings["evaluation"])
 rows = []
 for run in snakemake.params.runs:
     path, section = scores.run_section(snakemake.input.sample_quality_scores, run)

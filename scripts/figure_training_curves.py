@@ -12,11 +12,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from shapestudy.reporting import plotting
+from shapestudy.reporting.tables import SEED_FREE_KEYS
 
 frames = []
 for path, record_path in zip(snakemake.input.histories, snakemake.input.records):
     record = json.loads(Path(record_path).read_text())
-    keys = {k: record["config"][k] for k in ("model", "reconstruction", "beta", "latent_dim", "seed")}
+    keys = {k: record["config"][k] for k in (*SEED_FREE_KEYS, "seed")}
     frames.append(pd.read_csv(path).assign(**keys, converged=float(record.get("converged", True))))
 frame = plotting.with_variant(pd.concat(frames, ignore_index=True))
 variants = list(dict.fromkeys(frame["variant"]))

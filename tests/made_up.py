@@ -23,7 +23,7 @@ def settings(config: dict) -> dict[str, list[dict]]:
     """The settings each metric scores a run under, as the evaluation names them."""
     return {"reconstruction": [{"n_images": 1166}], "latents": [{"bins": 20}],
             "sample_quality": [{"sampler": s, "pixel_k": 5}
-                               for s in samplers.registry(config["evaluation"]["mixture_components"])],
+                               for s in samplers.registry(config["evaluation"])],
             "rate": [{"sigma": s, "n_images": 1166} for s in config["evaluation"]["sigmas"]]}
 
 

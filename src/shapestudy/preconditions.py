@@ -118,7 +118,8 @@ def warmup_ends_before_the_cap(study: Study) -> str | None:
 @precondition("data.splits", jobs="evaluate_sample_quality, figure_samples")
 def fitted_samplers_have_codes(study: Study) -> str | None:
     """Every model is also sampled from a Gaussian fitted to its training codes (samplers.py),
-    whose covariance needs at least two of them."""
+    whose covariance needs at least two of them; a kernel density estimate (kde_bandwidths) needs
+    one to draw and two for a standard deviation that is not 0, so these two cover it."""
     if study.splits["train"] < 2:
         return (f"the train split has {study.splits['train']} tuple, too few codes to fit the fitted_gaussian "
                 "sampler: expected at least 2 (a larger train fraction, or more tuples)")

@@ -60,8 +60,9 @@ class Run:
         return self.encode(dataset.load(str(self.results / "data" / "shapes.parquet"), split="train").images)
 
     def sample(self, n: int, sampler: str = "prior", seed: int = 0) -> np.ndarray:
-        """n decoded samples of a sampler of the registry by name: 'prior', 'fitted_gaussian' or
-        'gmm{k}' for any k; the same draws as the evaluation's with evaluation.seed = seed."""
+        """n decoded samples of a sampler of the registry by name: 'prior', 'fitted_gaussian',
+        'gmm{k}' for any k or 'kde{h}' for any bandwidth h; the same draws as the evaluation's with
+        evaluation.seed = seed."""
         chosen = samplers.by_name(sampler)
         codes = self.training_codes if chosen.fitted else None
         return self.decode(chosen.draw(seed + chosen.seed_offset, n, self.config.latent_dim, codes))

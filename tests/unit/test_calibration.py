@@ -39,9 +39,10 @@ def mc_bound(rate: float) -> float:
 def default_study():
     config = study_config.validate(yaml.safe_load((ROOT / "config.yaml").read_text()))
     context = claims.Context(config["claims"], grid.n_factors(config["data"]["shapes"]), config["figures"]["sigma"],
-                             tuple(config["evaluation"]["mixture_components"]))
+                             config["evaluation"])
     planned = claims.plans(scores(config), context)
-    assert [p.claim.name for p in planned] == list(claims.CLAIMS)  # every claim is simulated
+    # Every claim is simulated but the frontier's (config.yaml sweeps no kernel-density bandwidth).
+    assert [p.claim.name for p in planned] == [name for name, c in claims.CLAIMS.items() if not c.on_frontier]
     return config["claims"], planned
 
 

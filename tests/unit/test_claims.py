@@ -115,7 +115,7 @@ def config():
 
 def context_of(config):
     return claims.Context(config["claims"], 4, config["figures"]["sigma"],
-                          tuple(config["evaluation"]["mixture_components"]))
+                          config["evaluation"])
 
 
 def test_every_claim_has_a_margin_and_a_sentence_for_every_verdict(config):
@@ -146,7 +146,8 @@ def known(metric, score, fields, setting):
 def test_the_claims_of_known_scores(config):
     table = claims.decide_all(scores(config, known), context_of(config))
     primary = table[table["scope"] == claims.PRIMARY].set_index("claim")
-    assert list(primary.index) == list(claims.CLAIMS)  # every claim answered once, in registry order
+    # Every claim answered once, in registry order; the frontier's need a bandwidth sweep.
+    assert list(primary.index) == [name for name, c in claims.CLAIMS.items() if not c.on_frontier]
     assert primary["verdict"].to_dict() == {
         # AE 0.95 and VAE 0.80 over latent >= 4: 0.85 on average, below 0.9.
         "reconstruction": "contradicted", "prior_samples": "supported", "same_sampler": "equivalent",
@@ -177,7 +178,7 @@ def test_a_correction_can_only_take_verdicts_away(config):
     decided = {}
     for correction in ("none", "bh", "holm"):
         settings = {**config["claims"], "correction": correction, "secondary_correction": correction}
-        table = claims.decide_all(made, claims.Context(settings, 4, 0.1, (10, 100)))
+        table = claims.decide_all(made, claims.Context(settings, 4, 0.1, config["evaluation"]))
         decided[correction] = set(table.index[table["verdict"] != "undecided"])
     assert decided["holm"] <= decided["bh"] <= decided["none"]
 
@@ -192,3 +193,47 @@ def test_the_claims_table_is_written_in_four_formats(config, tmp_path):
     markdown = outputs["md"].read_text()
     assert "| reconstruction | primary | pooled |" in markdown and "Holm" in markdown
     assert r"\beta" in outputs["tex"].read_text() and "<td>pooled</td>" in outputs["html"].read_text()
+
+
+def test_the_frontier_is_read_off_by_linear_interpolation():
+    from shapestudy.reporting import frontier
+
+    novelty, validity = np.array([0.0, 0.02, 0.06, 0.1]), np.array([0.9, 0.8, 0.6, 0.3])
+    assert frontier.validity_at(novelty, validity, 0.05) == pytest.approx(0.8 + 0.75 * (0.6 - 0.8))
+    assert frontier.validity_at(novelty, validity, 0.02) == pytest.approx(0.8)
+    assert math.isnan(frontier.validity_at(novelty, validity, 0.2))  # the curve never gets there
+
+
+def planted_frontiers(metric, score, fields, setting):
+    """Kernel-density curves of known height: novelty 0.1 h for every model; validity 0.7 - 0.3 h
+    for the VAE, 0.1 lower for the AE, the same for the RAE, 0.1 higher for the WAE; a seed moves
+    it by +-0.5%. Other samplers and scores are flat."""
+    if metric != "sample_quality" or not setting["sampler"].startswith("kde"):
+        return 0.5
+    h = float(setting["sampler"].removeprefix("kde"))
+    if score == "novelty":
+        return 0.1 * h
+    if score == "validity":
+        offset = {"vae": 0.0, "ae": -0.1, "rae": 0.0, "wae": 0.1}[fields["model"]]
+        return 0.7 - 0.3 * h + offset + 0.005 * (fields["seed"] - 1)
+    return 0.5
+
+
+def test_the_frontier_claims_on_planted_curves(config):
+    families = {"arch": ["mlp"], "reconstruction": ["mse", "bce"], "latent_dim": [4, 8], "seed": [0, 1, 2]}
+    swept = {**config, "sweep": {"ae": families, "vae": {**families, "beta": [1.0]},
+                                 "rae": {**families, "code_weight": [1.0], "decoder_l2": [0.001]},
+                                 "wae": {**families, "mmd_weight": [100.0]}},
+             "evaluation": {**config["evaluation"], "kde_bandwidths": [0.1, 0.3, 1.0]}}
+    swept = study_config.validate(swept)
+    table = claims.decide_all(scores(swept, planted_frontiers), context_of(swept))
+    primary = table[table["scope"] == claims.PRIMARY].set_index("claim")
+    # At novelty 0.05 (h = 0.5, between the points at 0.3 and 1.0) the VAE's validity is 0.55.
+    frontier_rows = primary.loc[["frontier_ae", "frontier_rae", "frontier_wae"]]
+    assert frontier_rows["verdict"].to_dict() == {"frontier_ae": "supported", "frontier_rae": "equivalent",
+                                                  "frontier_wae": "contradicted"}
+    assert frontier_rows["difference"].to_list() == pytest.approx([0.1, 0.0, -0.1], abs=1e-9)
+    assert (frontier_rows["blocks"] == 4).all()
+    # The report's claims read the AE and the VAE only; the RAE and WAE enter the frontier claims alone.
+    others = table[~table["claim"].str.startswith("frontier")]
+    assert not others["subject"].str.contains("RAE|WAE").any()

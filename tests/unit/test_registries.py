@@ -37,7 +37,17 @@ def third_family(monkeypatch):
 
 def test_the_registry_names_every_family_of_the_default_sweep():
     assert set(default_config()["sweep"]) <= set(families.FAMILIES)
-    assert [f.variational for f in families.FAMILIES.values()] == [False, True]
+    assert {name: f.variational for name, f in families.FAMILIES.items()} == {
+        "ae": False, "vae": True, "rae": False, "wae": False}
+
+
+def test_every_hyperparameter_is_a_training_setting_and_every_penalty_a_function():
+    from shapestudy.training import penalties
+
+    fields = {f.name: f.default for f in dataclasses.fields(train.TrainConfig)}
+    assert {name: fields.get(name) for name in families.HYPERPARAMETERS} == {
+        name: h.neutral for name, h in families.HYPERPARAMETERS.items()}
+    assert all(callable(getattr(penalties, f.penalty)) for f in families.FAMILIES.values() if f.penalty)
 
 
 def test_point_ids_carry_exactly_the_family_hyperparameters():
@@ -68,7 +78,7 @@ def test_a_new_family_is_one_registry_entry(third_family):
 def test_an_unregistered_family_is_refused_with_the_registered_names():
     config = default_config()
     config["sweep"]["gan"] = {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "seed": [0]}
-    with pytest.raises(study_config.ConfigError, match=r"unknown key sweep.gan: expected one of \['ae', 'vae'\]"):
+    with pytest.raises(study_config.ConfigError, match=r"unknown key sweep.gan: expected one of \['ae', 'rae', 'vae', 'wae'\]"):
         study_config.validate(config)
     with pytest.raises(ValueError, match="unknown model 'gan'"):
         families.family("gan")

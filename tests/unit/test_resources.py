@@ -30,3 +30,13 @@ def test_evaluation_memory_follows_the_samples_and_the_bins():
 
     assert memory("sample_quality", samples=100_000) > memory("sample_quality", samples=1000)
     assert memory("latents", mi_bins=2000) > memory("latents", mi_bins=20)
+
+
+def test_evaluation_time_counts_every_sampler():
+    def runtime(**evaluation):
+        planned = study(evaluation=dict(samples=100_000, **evaluation))
+        return resources.evaluation(planned, "sample_quality", [{}])["runtime"]
+
+    base = runtime(mixture_components=[3])
+    assert runtime(mixture_components=[3], kde_bandwidths=[0.1, 0.3, 1.0]) == runtime(mixture_components=[3, 4, 5, 6])
+    assert runtime(mixture_components=[3], kde_bandwidths=[0.1]) > base

@@ -1,5 +1,8 @@
 """Training on real shapes: the loss falls, and a seed fixes the parameters."""
 
+import jax
+import jax.numpy as jnp
+import numpy as np
 import pytest
 from flax import serialization
 
@@ -12,16 +15,42 @@ def splits(shapes_splits):
     return shapes_splits(canvas=16, size_max=8)
 
 
-@pytest.mark.parametrize("model, beta", [("ae", 0.0), ("vae", 1.0)])
-def test_a_short_training_run_lowers_the_loss(splits, model, beta):
-    config = train.TrainConfig(model, "mlp", latent_dim=4, seed=0, beta=beta, max_epochs=6, batch_size=64)
-    state, history, _ = train.train(config, *splits, log=lambda _: None)
+FAMILY_SETTINGS = {"ae": {}, "vae": {"beta": 1.0}, "rae": {"code_weight": 1.0, "decoder_l2": 1e-3},
+                   "wae": {"mmd_weight": 100.0}}
+
+
+@pytest.fixture(scope="module")
+def trained(splits):
+    """Each family trained for 6 epochs from the same seed: state and history."""
+    def one(model):
+        config = train.TrainConfig(model, "mlp", latent_dim=4, seed=0, max_epochs=6, batch_size=64,
+                                   **FAMILY_SETTINGS[model])
+        state, history, _ = train.train(config, *splits, log=lambda _: None)
+        return state, history
+    return {model: one(model) for model in FAMILY_SETTINGS}
+
+
+@pytest.mark.parametrize("model", FAMILY_SETTINGS)
+def test_a_short_training_run_lowers_the_loss(splits, trained, model):
+    state, history = trained[model]
     assert history["train_loss"].iloc[-1] < 0.6 * history["train_loss"].iloc[0]
     assert history["validation_loss"].iloc[-1] < history["validation_loss"].iloc[0]
     assert (history["train_kl"] > 0).all() == (model == "vae")
+    assert (history["train_penalty"] > 0).all() == (model in ("rae", "wae"))
     mean, logvar = encode(state.apply_fn.__self__, state.params, splits[1])
     assert mean.shape == (len(splits[1]), 4)
-    assert (logvar is None) == (model == "ae")
+    assert (logvar is None) == (model != "vae")
+
+
+def test_the_rae_shrinks_its_codes_and_the_wae_pulls_them_to_the_prior(splits, trained):
+    from shapestudy.training import losses
+
+    codes = {model: encode(state.apply_fn.__self__, state.params, splits[1])[0] for model, (state, _) in trained.items()}
+    norm = {model: float(np.mean(np.sum(np.square(z), axis=-1))) for model, z in codes.items()}
+    assert norm["rae"] < 0.5 * norm["ae"]
+    prior = jax.random.normal(jax.random.PRNGKey(0), codes["ae"].shape)
+    to_prior = {model: float(losses.mmd(jnp.asarray(z), prior)) for model, z in codes.items()}
+    assert to_prior["wae"] < 0.5 * min(to_prior["ae"], to_prior["rae"])
 
 
 def test_same_seed_same_parameters_other_seed_other_parameters(splits):

@@ -48,3 +48,28 @@ def test_the_seed_reports_setting_answers_whether_three_latents_hold_three_facto
     assert one_factor["verdict"].notna().all()
     conclusion = (tmp_path / "results" / "report" / "experiments.md").read_text().split("## Conclusion")[1]
     assert "as many dimensions as factors" in conclusion and "averaged over 2 models" in conclusion
+
+
+def test_the_families_config_trains_evaluates_and_reports_all_four_families(tmp_path):
+    # configs/families.yaml on a small canvas, with few epochs, one likelihood and two seeds.
+    config = yaml.safe_load((snapshot() / "configs" / "families.yaml").read_text())
+    axes = {"reconstruction": ["bce"], "latent_dim": [4], "seed": [0, 1]}
+    small = {"data": {"canvas": 12, "size_min": 4, "size_max": 7},
+             "sweep": {name: axes for name in config["sweep"]},
+             "training": {"max_epochs": 3}, "evaluation": {"samples": 300, "mixture_components": [3],
+                                                           "kde_bandwidths": [0.1, 1.0]},
+             "figures": {"latent_dim": 4}}
+    write_config(tmp_path, deep_update(config, small))
+    snakemake(tmp_path, check=True, timeout=900)
+    results = tmp_path / "results"
+    samples = pd.read_csv(results / "tables" / "sample_quality.csv")
+    assert set(samples["model"]) == {"ae", "vae", "rae", "wae"}
+    assert samples.groupby("model")["sampler"].apply(lambda s: {"kde0.1", "kde1"} <= set(s)).all()
+    # The report's claims compare the AE and the VAE; the frontier claims the VAE and each other family.
+    claims = pd.read_csv(results / "tables" / "claims.csv")
+    on_frontier = claims["claim"].str.startswith("frontier_")
+    assert not claims.loc[~on_frontier, "subject"].str.contains("RAE|WAE").any() and (~on_frontier).any()
+    assert set(claims.loc[on_frontier, "claim"]) == {"frontier_ae", "frontier_rae", "frontier_wae"}
+    experiments = (results / "report" / "experiments.md").read_text()
+    assert all(f"the best {name} sampler" in experiments for name in ("AE", "VAE", "RAE", "WAE"))
+    assert "RAE z=4, γ=1, λ_dec=0.001 bce" in (results / "tables" / "reconstruction.md").read_text()

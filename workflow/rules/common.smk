@@ -4,6 +4,7 @@ from pathlib import Path
 
 from shapestudy import config as study_config
 from shapestudy import files, sizes
+from shapestudy.evaluation import samplers as sampler_registry
 from shapestudy.evaluation.metrics import METRICS
 from shapestudy.jobs import fingerprint, resources
 from shapestudy.reporting.figures import FIGURES

@@ -35,7 +35,7 @@ rule claims:
         claims=config["claims"],
         shapes=config["data"]["shapes"],
         sigma=config["figures"]["sigma"],
-        mixture_components=config["evaluation"]["mixture_components"],
+        samplers=evaluation_settings(*sampler_registry.SETTINGS),
         code=code("claims.py"),
     localrule: True
     script:

@@ -131,7 +131,7 @@ def score(dataset, trained, settings: dict) -> dict:
                for name, value in prdc(test_images, train_images[np.sort(real)], k=settings["prdc_k"]).items()}
     latents = samplers.draw_latents(
         settings["samples"], config.latent_dim, settings["seed"],
-        lambda: encode(model, params, dataset.subset("train").images)[0], settings["mixture_components"],
+        lambda: encode(model, params, dataset.subset("train").images)[0], settings,
     )
     rows, arrays = [], {}
     for sampler, z in latents.items():

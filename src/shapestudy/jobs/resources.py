@@ -80,6 +80,6 @@ def evaluation(study: Study, metric: str, runs: list[dict]) -> dict[str, int]:
     metric's own peak (metrics.Metric.memory). Its time: every metric is given the time of
     the slowest, sample quality with every sampler of the registry."""
     peak = EVALUATE_MB + study.stored_mb(study.tuples) + METRICS[metric].memory(study)
-    searches = len(samplers.registry(study.evaluation["mixture_components"])) * study.evaluation["samples"] * study.tuples
+    searches = len(samplers.registry(study.evaluation)) * study.evaluation["samples"] * study.tuples
     seconds = len(runs) * (SCORE_SECONDS_PER_PIXEL * study.tuples * study.pixels + SEARCH_SECONDS_PER_PAIR * searches)
     return {"mem_mb": request_mb(peak), "runtime": minutes(seconds)}

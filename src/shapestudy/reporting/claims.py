@@ -16,13 +16,13 @@ the Conclusion, the frontier figure and the tests read the registry.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from shapestudy.evaluation import samplers
-from shapestudy.reporting import formats, statistics
+from shapestudy.reporting import formats, frontier, statistics
 from shapestudy.reporting.statistics import CONTRADICTED, EQUIVALENT, SUPPORTED, UNDECIDED, VERDICTS
 from shapestudy.training import families
 
@@ -38,15 +38,15 @@ class Context:
     settings: dict  # config["claims"]
     n_factors: int
     sigma: float  # the rate table's sigma the rate claim reads (the KL rate does not depend on it)
-    mixture_components: tuple[int, ...] = ()
+    evaluation: Mapping  # the evaluation settings that decide the samplers (samplers.SETTINGS)
 
     @property
     def fixed_sampler(self) -> samplers.Sampler:
         """The AE's sampler the VAE's prior is held against, fixed before the data: the largest
         fitted mixture (the most flexible density; Ghosh et al. 2020), else the fitted Gaussian."""
-        if self.mixture_components:
-            return samplers.mixture(max(self.mixture_components))
-        return samplers.by_name("gaussian")
+        if self.evaluation["mixture_components"]:
+            return samplers.mixture(max(self.evaluation["mixture_components"]))
+        return samplers.by_name("fitted_gaussian")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +72,15 @@ class Claim:
     pooled: str  # which blocks the primary test averages, in words
     answers: dict[str, str]  # per verdict, the Conclusion's sentence ({difference}, {interval}, ...)
     pools: Callable[[Block, Context], bool] = lambda block, context: True  # which blocks it averages
+    families: tuple[str, ...] = ("ae", "vae")  # whose scores it reads: the seed report's claims are on these two
+    # Scores derived from the metric's per-run frame before the cells are formed: (frame, score
+    # columns, context) -> (frame, score columns); e.g. each run's frontier at one novelty.
+    derive: Callable | None = None
+
+    @property
+    def on_frontier(self) -> bool:
+        """Asked only of a study with a bandwidth sweep (evaluation.kde_bandwidths)."""
+        return self.derive is _frontier_scores
     unit: str = ""  # how differences read: "pp" (a share, in percentage points), "bits" or "" (a number)
 
 
@@ -79,9 +88,8 @@ def _matching(cells: pd.DataFrame, row: pd.Series) -> pd.DataFrame:
     return cells[np.logical_and.reduce([cells[key] == row[key] for key in KEYS])]
 
 
-def _kinds(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    variational = np.array(families.is_variational(cells["model"]), dtype=bool)
-    return cells[~variational], cells[variational]
+def _of(cells: pd.DataFrame, family: str) -> pd.DataFrame:
+    return cells[cells["model"] == family]
 
 
 def _keys(row: pd.Series) -> dict:
@@ -93,10 +101,10 @@ def _threshold_blocks(cells: pd.DataFrame, quantity: str, threshold: float) -> l
 
 
 def _against_ae(cells: pd.DataFrame, vae_sampler: Callable[[str], bool], ae_sampler: Callable[[str], str],
-                quantity: Callable[[str], str]) -> list[Block]:
-    """Each VAE cell (of a sampler vae_sampler accepts) against the AE of its likelihood and
-    latent size sampled by ae_sampler(the VAE's sampler)."""
-    ae, vae = _kinds(cells)
+                quantity: Callable[[str], str], other: str = "ae") -> list[Block]:
+    """Each VAE cell (of a sampler vae_sampler accepts) against the AE (or the `other` family) of
+    its likelihood and latent size sampled by ae_sampler(the VAE's sampler)."""
+    ae, vae = _of(cells, other), _of(cells, "vae")
     found = []
     for i, v in vae[vae["sampler"].map(vae_sampler)].iterrows():
         match = _matching(ae, v)
@@ -107,7 +115,7 @@ def _against_ae(cells: pd.DataFrame, vae_sampler: Callable[[str], bool], ae_samp
 
 def _rate_blocks(cells: pd.DataFrame, context: Context) -> list[Block]:
     """Each pair of neighbouring betas: the KL rate at the lower minus at the higher."""
-    _, vae = _kinds(cells[np.isclose(cells["sigma"].astype(float), context.sigma)])
+    vae = _of(cells[np.isclose(cells["sigma"].astype(float), context.sigma)], "vae")
     found = []
     for _, rows in vae.groupby(list(KEYS), sort=True):
         rows = rows.sort_values("beta")
@@ -118,6 +126,33 @@ def _rate_blocks(cells: pd.DataFrame, context: Context) -> list[Block]:
 
 def _label(name: str) -> str:
     return samplers.by_name(name).label
+
+
+def _frontier_scores(frame: pd.DataFrame, score_columns: list[str], context: Context):
+    """Each run's validity where its kernel-density frontier reaches claims.frontier_novelty."""
+    keys = [c for c in frame.columns if c not in (*score_columns, "sampler")]
+    return frontier.at_novelty(frame, context.settings["frontier_novelty"], keys), ["novelty", "validity"]
+
+
+def _frontier_claim(other: str) -> Claim:
+    """The VAE's latent space against the `other` family's along their frontiers, at one novelty."""
+    them = families.family(other).label
+    return Claim(
+        f"frontier_{other}", f"at equal novelty, the VAE's latent space yields more valid samples than the {them}'s",
+        "sample_quality", "validity", lambda c: f"validity at novelty {c.settings['frontier_novelty']:g}, VAE - {them}",
+        lambda cells, c: _against_ae(cells, lambda s: s == frontier.SAMPLER, lambda s: s,
+                                     lambda s: f"validity on the frontier at novelty {c.settings['frontier_novelty']:g}",
+                                     other=other),
+        f"VAE-{them} pairs of one likelihood and latent size",
+        {SUPPORTED: f"Along their kernel-density frontiers the VAE's latent space generates better than the {them}'s: "
+                    "{scope}, at equal novelty the VAE's validity minus the " + them + "'s is {difference}.",
+         CONTRADICTED: f"Along their kernel-density frontiers the {them}'s latent space generates better than the "
+                       "VAE's: {scope}, at equal novelty the VAE's validity minus the " + them + "'s is {difference}.",
+         EQUIVALENT: f"Along their kernel-density frontiers the VAE's and the {them}'s latent spaces generate equally "
+                     "well: {scope}, at equal novelty the validity differs by {difference}, within {margin}.",
+         UNDECIDED: f"Whether the VAE's frontier lies above the {them}'s is undecided: " "{scope}, {difference}."},
+        unit=PERCENTAGE_POINTS, families=(other, "vae"), derive=_frontier_scores,
+    )
 
 
 CLAIMS = {claim.name: claim for claim in (
@@ -153,7 +188,7 @@ CLAIMS = {claim.name: claim for claim in (
     Claim(
         "same_sampler", "sampled the same way, the VAE's latent space yields more valid samples than the AE's",
         "sample_quality", "validity", lambda c: "validity, the same fitted sampler, VAE - AE",
-        lambda cells, c: _against_ae(cells, lambda s: s != "prior", lambda s: s,
+        lambda cells, c: _against_ae(cells, lambda s: s != "prior" and not samplers.is_sweep(s), lambda s: s,
                                      lambda s: f"validity of {_label(s)} samples"),
         "VAE-AE pairs of one likelihood, latent size and fitted sampler",
         {SUPPORTED: "Sampled the same way, the VAE's latent space generates better: {scope}, the VAE's validity "
@@ -208,6 +243,8 @@ CLAIMS = {claim.name: claim for claim in (
          UNDECIDED: "Whether the rate falls as β grows is undecided: {scope}, {difference}."},
         unit="bits",
     ),
+    # The VAE's frontier against every deterministic family's: a family added to the registry is compared too.
+    *(_frontier_claim(name) for name, family in families.FAMILIES.items() if not family.variational),
 )}
 
 
@@ -275,7 +312,10 @@ def plans(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Context) -
         if claim.metric not in scores:
             continue
         frame, score_columns = scores[claim.metric]
-        if claim.score not in frame:
+        frame = frame[frame["model"].isin(claim.families)] if "model" in frame else frame
+        if claim.derive is not None:
+            frame, score_columns = claim.derive(frame, score_columns, context)
+        if claim.score not in frame or frame.empty:
             continue
         planned = plan(claim, cells(frame, score_columns, claim.score), context)
         if planned is not None:

@@ -22,7 +22,7 @@ from shapestudy.reporting import claims, statistics
 from shapestudy.reporting.formats import Block
 from shapestudy.reporting.figures import FIGURES
 from shapestudy.reporting.tables import (CONVERGED, NOT_CONVERGED_MARK, SEED_FREE_KEYS, footnote, not_converged,
-                                         presentable, split_by_kind, without_mark_note)
+                                         presentable, by_family, without_mark_note)
 from shapestudy.training import families
 
 def fixed(decimals: int) -> Callable[[float], str]:
@@ -71,7 +71,7 @@ def ceilings(samples: pd.DataFrame, reconstruction: pd.DataFrame) -> pd.DataFram
     the validity of the model's reconstructions of training images: no sampler of its decoder
     does better (the ceiling)."""
     keys = [k for k in SEED_FREE_KEYS if k in samples]
-    fitted = samples[samples["sampler"] != "prior"]
+    fitted = samples[(samples["sampler"] != "prior") & ~samples["sampler"].map(samplers.is_sweep)]
     best = fitted.loc[fitted.groupby(keys, dropna=False)["validity_mean"].idxmax()]
     return best.merge(reconstruction[[*keys, "train_validity_mean", "validity_mean"]], on=keys,
                       suffixes=("", "_reconstruction"))
@@ -173,8 +173,10 @@ def verdicts_text(table: pd.DataFrame, claim: str) -> str:
 
 def claims_text(table: pd.DataFrame, metric: str) -> str:
     """Each claim of the registry that compares this metric's scores, with its verdicts."""
+    asked = set(table["claim"])
     return "; ".join(f"“{claim.statement}” is {verdicts_text(table, claim.name)}"
-                     for claim in claims.CLAIMS.values() if claim.metric == metric)
+                     for claim in claims.CLAIMS.values()
+                     if claim.metric == metric and (claim.name in asked or not claim.on_frontier))
 
 
 def render_name(factors: pd.Series) -> str:
@@ -226,14 +228,12 @@ def reconstruction_finding(table: pd.DataFrame, claims_table: pd.DataFrame, n_fa
 def generation_finding(samples: pd.DataFrame, reconstruction: pd.DataFrame, claims_table: pd.DataFrame,
                        labels: dict[str, str]) -> str:
     best = ceilings(samples, reconstruction)
-    ae, vae = split_by_kind(best)
     parts = []
-    for name, rows in (("AE", ae), ("VAE", vae)):
-        if len(rows):
-            top = rows.loc[rows["validity_mean"].idxmax()]
-            parts.append(f"the best {name} sampler is {labels.get(top['sampler'], top['sampler'])} on {label(top)}, "
-                         f"{pct(top['validity_mean'])} valid with novelty {score(top['novelty_mean'])}, "
-                         f"{pct(share(top['validity_mean'], top['train_validity_mean']))} of its ceiling")
+    for name, rows in by_family(best).items():
+        top = rows.loc[rows["validity_mean"].idxmax()]
+        parts.append(f"the best {name} sampler is {labels.get(top['sampler'], top['sampler'])} on {label(top)}, "
+                     f"{pct(top['validity_mean'])} valid with novelty {score(top['novelty_mean'])}, "
+                     f"{pct(share(top['validity_mean'], top['train_validity_mean']))} of its ceiling")
     ceiling = samples[[c for c in samples if c.startswith("pixel_") and c.endswith("_ceiling_mean")]].iloc[0]
     return (
         f"Generation ({{table:prior_validity}}, {{table:best_fitted}}, {{figure:frontier}}). The samplers: the prior "
@@ -253,15 +253,16 @@ def rate_finding(table: pd.DataFrame, claims_table: pd.DataFrame, sigma: float) 
     """R(σ) of eq. 11 against latent size and β, why it can exceed H(X), and the VAE's KL rate."""
     at = table[np.isclose(table["sigma"], sigma)]
     entropy = at["entropy_bits_mean"].iloc[0]
-    ae, vae = split_by_kind(at)
+    kinds = by_family(at)
+    vae = at[families.is_variational(at["model"])]
     per_dimension = [f"the {name}'s by {_span(rows['rate_bits_mean'] / rows['latent_dim'])} bits per latent dimension"
-                     for name, rows in (("AE", ae), ("VAE", vae)) if len(rows)]
-    above = {name: int((rows["rate_bits_mean"] > entropy).sum()) for name, rows in (("AE", ae), ("VAE", vae))}
+                     for name, rows in kinds.items()]
+    above = ", ".join(f"{int((rows['rate_bits_mean'] > entropy).sum())} {name}" for name, rows in kinds.items())
     text = (f"Information rate ({{table:rate}}). At σ = {sigma:g}, R(σ) grows with the latent size, "
             f"{' and '.join(per_dimension)}: eq. 11 counts each dimension's spread against σ, about "
             f"{bits(0.5 * np.log2(1 + 1 / sigma ** 2))} bits for a dimension of unit variance, the VAE prior's scale, "
             f"while nothing fixes the AE's scale. It exceeds H(X) = {entropy:.2f} bits, the most that any code of X "
-            f"can carry, in {above['AE']} AE and {above['VAE']} VAE configurations of {len(at)}: eq. 11 is the "
+            f"can carry, in {above} configurations of {len(at)}: eq. 11 is the "
             f"capacity of a Gaussian channel, an upper bound on I(X; Z + ε), and past H(X) it measures the codes' "
             f"scale, not information.")
     if len(vae):
@@ -339,13 +340,13 @@ def section(config: dict, tables: dict[str, pd.DataFrame], captions: dict[str, s
     renders and every render's tuple (the reason for the validity threshold)."""
     sigma = config["figures"]["sigma"]
     n_factors = grid.n_factors(config["data"]["shapes"])
-    labels = samplers.labels(config["evaluation"]["mixture_components"])
+    labels = samplers.labels(config["evaluation"])
     claims_table = tables["claims"]
     samples, reconstruction, rate = tables["sample_quality"], tables["reconstruction"], tables["rate"]
     prior = samples[samples["sampler"] == "prior"]
     rate_at = rate[np.isclose(rate["sigma"], sigma)]
-    vae_rate = split_by_kind(rate_at)[1]
-    context = claims.Context(config["claims"], n_factors, sigma, tuple(config["evaluation"]["mixture_components"]))
+    vae_rate = rate_at[families.is_variational(rate_at['model'])]
+    context = claims.Context(config["claims"], n_factors, sigma, config["evaluation"])
     margins = ", ".join(f"{name.replace('_', ' ')} {value:g}" for name, value in config["claims"]["margins"].items())
     shown = main_figures(figures)
     captions = readable_captions(captions, reconstruction)

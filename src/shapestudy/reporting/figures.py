@@ -16,6 +16,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from shapestudy.evaluation import samplers
+
+# The config keys that decide the study's samplers, for the figures that show each sampler.
+SAMPLER_SETTINGS = tuple(f"evaluation.{key}" for key in samplers.SETTINGS)
+
 
 def _first_of_each_model(runs: dict[str, dict]) -> list[str]:
     """One run per model and likelihood: the lowest seed and first beta of the sweep."""
@@ -68,9 +73,9 @@ FIGURES = {
     for figure in (
         Figure("reconstructions", runs="examples", models=True, settings=("figures.examples",)),
         Figure("samples", runs="examples", scores=("sample_quality",),
-               settings=("figures.examples", "evaluation.mixture_components"), main=True),
+               settings=("figures.examples", *SAMPLER_SETTINGS), main=True),
         Figure("frontier", tables=("sample_quality", "reconstruction", "claims"),
-               settings=("evaluation.mixture_components", "data.splits.test"), main=True),
+               settings=(*SAMPLER_SETTINGS, "data.splits.test"), main=True),
         Figure("traversals", runs="examples", models=True),
         Figure("latent_scatter", runs="two_dimensional", models=True),
         Figure("rate", tables=("rate",)),

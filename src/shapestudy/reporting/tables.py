@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from shapestudy.evaluation import scores
@@ -21,10 +20,10 @@ NOT_CONVERGED_NOTE = (f"{NOT_CONVERGED_MARK}: not every seed converged (training
                       "training.max_epochs while the validation loss still improved)")
 
 
-def split_by_kind(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rows of deterministic (AE-like) and of variational models."""
-    variational = np.array(families.is_variational(table["model"]), dtype=bool)
-    return table[~variational], table[variational]
+def by_family(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each family's rows by its label ('AE', 'VAE', ...), in the registry's order, those with rows."""
+    return {family.label: table[table["model"] == name] for name, family in families.FAMILIES.items()
+            if (table["model"] == name).any()}
 
 
 def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:

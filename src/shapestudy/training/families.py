@@ -5,7 +5,9 @@ schema's sweep read it; nothing else tests a model's name.
 A family's identity is its name, the architecture, the latent size, the seed and the
 hyper-parameters it lists (beta for the VAE). A hyper-parameter a family does not list takes its
 neutral value in the run's configuration (beta = 0 for the AE: no KL term) and stays out of its
-point id, label and table cells.
+point id, label and table cells. A family's regulariser beside the reconstruction (and the VAE's
+KL) is a function of training/penalties.py, named by the family: adding a family is its penalty
+there and one line here.
 """
 
 from __future__ import annotations
@@ -30,10 +32,18 @@ class ModelFamily:
     colour: str  # its colour in figures; variants of several hyper-parameter values get shades of
     shades: str  # this matplotlib colour map
     hyperparameters: tuple[str, ...] = ()
+    penalty: str = ""  # its function in training/penalties.py, added to the loss; "" for none
 
 
+WEIGHT = {"type": "number", "minimum": 0}
 HYPERPARAMETERS = {
-    "beta": Hyperparameter("beta", "b", "β", 0.0, {"type": "number", "minimum": 0}),
+    h.name: h
+    for h in (
+        Hyperparameter("beta", "b", "β", 0.0, WEIGHT),  # the VAE's KL weight (eq. 8)
+        Hyperparameter("code_weight", "g", "γ", 0.0, WEIGHT),  # the RAE's weight of ||z||^2 / 2
+        Hyperparameter("decoder_l2", "l", "λ_dec", 0.0, WEIGHT),  # the RAE's weight of the decoder's squared weights
+        Hyperparameter("mmd_weight", "m", "λ", 0.0, WEIGHT),  # the WAE's weight of MMD(codes, N(0, I))
+    )
 }
 
 FAMILIES = {
@@ -41,6 +51,12 @@ FAMILIES = {
     for family in (
         ModelFamily("ae", "AE", variational=False, colour="#1b6ca8", shades="Blues"),
         ModelFamily("vae", "VAE", variational=True, colour="#d1495b", shades="Reds", hyperparameters=("beta",)),
+        # Ghosh et al. 2020, the L2 variant: a deterministic AE whose codes and decoder are regularised.
+        ModelFamily("rae", "RAE", variational=False, colour="#2a9d8f", shades="Greens",
+                    hyperparameters=("code_weight", "decoder_l2"), penalty="rae"),
+        # Tolstikhin et al. 2018: a deterministic encoder whose aggregate codes are pulled to N(0, I).
+        ModelFamily("wae", "WAE", variational=False, colour="#7b5ea7", shades="Purples",
+                    hyperparameters=("mmd_weight",), penalty="wae"),
     )
 }
 

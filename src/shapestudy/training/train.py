@@ -16,7 +16,7 @@ from flax.training import train_state
 
 from shapestudy import seeds
 from shapestudy.data import pixels
-from shapestudy.training import families, stopping
+from shapestudy.training import families, penalties, stopping
 from shapestudy.training.losses import kl_divergence, reconstruction_error
 from shapestudy.training.models import make_model
 
@@ -32,7 +32,10 @@ class TrainConfig:
     arch: str
     latent_dim: int
     seed: int
-    beta: float = 0.0
+    beta: float = 0.0  # the family's hyper-parameters (families.HYPERPARAMETERS), neutral by default
+    code_weight: float = 0.0
+    decoder_l2: float = 0.0
+    mmd_weight: float = 0.0
     reconstruction: str = "mse"
     max_epochs: int = 30  # a safety cap: the run stops earlier when it converges (stopping.py)
     patience: int = 10
@@ -123,14 +126,21 @@ def create_state(config: TrainConfig, image_shape, n_train: int = 0) -> train_st
 
 
 def loss_terms(params, apply_fn, images, z_rng, config: TrainConfig):
-    """(loss, (reconstruction, kl)) averaged over the batch: reconstruction + beta * KL."""
+    """(loss, (reconstruction, kl, penalty)) averaged over the batch: reconstruction + beta * KL +
+    the family's penalty (training/penalties.py)."""
     output, mean, logvar = apply_fn({"params": params}, images, z_rng)
     reconstruction = jnp.mean(reconstruction_error(output, images, config.reconstruction))
     if config.variational:
         kl = jnp.mean(kl_divergence(mean, logvar))
     else:
         kl = jnp.zeros(())
-    return reconstruction + config.beta * kl, (reconstruction, kl)
+    loss = reconstruction + config.beta * kl
+    penalty = jnp.zeros(())
+    name = families.family(config.model).penalty
+    if name:  # a family without one compiles the same program as before it existed
+        penalty = getattr(penalties, name)(params, mean, jax.random.fold_in(z_rng, 1), config)
+        loss = loss + penalty
+    return loss, (reconstruction, kl, penalty)
 
 
 def epoch_batches(rng, n_images: int, batch_size: int) -> jnp.ndarray:
@@ -159,7 +169,7 @@ def unit(images):
 
 
 def make_train_epoch(config: TrainConfig) -> Callable:
-    """A function (state, images, rng) -> (state, mean metrics [loss, rec, kl]) over one epoch.
+    """A function (state, images, rng) -> (state, mean metrics [loss, rec, kl, penalty]) over one epoch.
 
     The MLP runs the whole epoch as one jitted lax.scan; other architectures run one jitted call
     per step, in passes of at most `STEP_CHUNK` images. Both draw the same batches from `rng`, and
@@ -169,16 +179,16 @@ def make_train_epoch(config: TrainConfig) -> Callable:
     def train_step(state, images, index, rng, chunk=None):
         passes = 1 if chunk is None else -(-index.shape[0] // chunk)
         if passes == 1:
-            (loss, (rec, kl)), grads = grad_fn(state.params, state.apply_fn, unit(images[index]), rng, config)
-            return state.apply_gradients(grads=grads), jnp.stack([loss, rec, kl])
+            (loss, terms), grads = grad_fn(state.params, state.apply_fn, unit(images[index]), rng, config)
+            return state.apply_gradients(grads=grads), jnp.stack([loss, *terms])
         metrics, grads = 0.0, None
         for p, part in enumerate(jnp.array_split(index, passes)):
             part_rng = jax.random.fold_in(rng, p)
-            (loss, (rec, kl)), g = grad_fn(state.params, state.apply_fn, unit(images[part]), part_rng, config)
+            (loss, terms), g = grad_fn(state.params, state.apply_fn, unit(images[part]), part_rng, config)
             weight = part.shape[0] / index.shape[0]
             g = jax.tree.map(lambda t: weight * t, g)
             grads = g if grads is None else jax.tree.map(jnp.add, grads, g)
-            metrics = metrics + weight * jnp.stack([loss, rec, kl])
+            metrics = metrics + weight * jnp.stack([loss, *terms])
         return state.apply_gradients(grads=grads), metrics
 
     def epoch_plan(rng, n_images):
@@ -216,12 +226,12 @@ def make_train_epoch(config: TrainConfig) -> Callable:
 
 
 def make_evaluate(config: TrainConfig) -> Callable:
-    """A jitted function (params, images, rng) -> [loss, reconstruction, kl] on a whole set."""
+    """A jitted function (params, images, rng) -> [loss, reconstruction, kl, penalty] on a whole set."""
 
     @jax.jit
     def evaluate(state, images, rng):
-        loss, (rec, kl) = loss_terms(state.params, state.apply_fn, images, rng, config)
-        return jnp.stack([loss, rec, kl])
+        loss, terms = loss_terms(state.params, state.apply_fn, images, rng, config)
+        return jnp.stack([loss, *terms])
 
     return evaluate
 
@@ -297,9 +307,11 @@ def train(
                 "train_loss": train_metrics[0],
                 "train_reconstruction": train_metrics[1],
                 "train_kl": train_metrics[2],
+                "train_penalty": train_metrics[3],
                 "validation_loss": validation_metrics[0],
                 "validation_reconstruction": validation_metrics[1],
                 "validation_kl": validation_metrics[2],
+                "validation_penalty": validation_metrics[3],
                 "seconds": seconds,
             }
         )
