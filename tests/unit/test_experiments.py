@@ -69,3 +69,13 @@ def test_the_not_converged_note_is_dropped_only_where_every_run_converged(study)
     one_capped = converged.copy()
     one_capped.loc[one_capped.index[0], f"{tables.CONVERGED}_mean"] = 2 / 3
     assert experiments.readable_captions(captions, one_capped) == captions
+
+
+def test_the_best_fitted_table_says_where_samples_beat_the_ceiling():
+    import pandas as pd
+
+    cell = experiments.best_fitted_cell({"gmm100": "GMM k=100"})
+    below = pd.Series({"validity_mean": 0.43, "train_validity_mean": 0.531, "sampler": "gmm100"})
+    above = pd.Series({"validity_mean": 0.247, "train_validity_mean": 0.236, "sampler": "gmm100"})
+    assert cell(below) == "43.0% (GMM k=100; ceiling 53.1%)"
+    assert cell(above) == "24.7% (GMM k=100; ceiling 23.6%, exceeded)"

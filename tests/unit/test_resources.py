@@ -40,3 +40,5 @@ def test_evaluation_time_counts_every_sampler():
     base = runtime(mixture_components=[3])
     assert runtime(mixture_components=[3], kde_bandwidths=[0.1, 0.3, 1.0]) == runtime(mixture_components=[3, 4, 5, 6])
     assert runtime(mixture_components=[3], kde_bandwidths=[0.1]) > base
+    # The flow is a sampler and a fit: more time than one more mixture.
+    assert runtime(mixture_components=[3], flow=True) > runtime(mixture_components=[3, 4])

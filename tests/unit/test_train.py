@@ -21,9 +21,9 @@ FAMILY_SETTINGS = {"ae": {}, "vae": {"beta": 1.0}, "rae": {"code_weight": 1.0, "
 
 @pytest.fixture(scope="module")
 def trained(splits):
-    """Each family trained for 6 epochs from the same seed: state and history."""
+    """Each family trained for 4 epochs from the same seed: state and history."""
     def one(model):
-        config = train.TrainConfig(model, "mlp", latent_dim=4, seed=0, max_epochs=6, batch_size=64,
+        config = train.TrainConfig(model, "mlp", latent_dim=4, seed=0, max_epochs=4, batch_size=64,
                                    **FAMILY_SETTINGS[model])
         state, history, _ = train.train(config, *splits, log=lambda _: None)
         return state, history

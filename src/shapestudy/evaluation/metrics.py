@@ -51,9 +51,10 @@ METRICS = {
         ),
         Metric(
             "sample_quality", "Sample quality on the known manifold",
-            # The last two: what the sampler registry reads (samplers.SETTINGS, named here so that
+            # The last three: what the sampler registry reads (samplers.SETTINGS, named here so that
             # the other metrics' code fingerprints do not reach samplers.py; a test holds them equal).
-            ("samples", "validity_iou", "pixel_threshold", "prdc_k", "seed", "mixture_components", "kde_bandwidths"),
+            ("samples", "validity_iou", "pixel_threshold", "prdc_k", "seed", "mixture_components", "kde_bandwidths",
+             "flow"),
             ("validity", "mean_distance", "coverage", "coverage_true", "novelty", "tv_x", "tv_size"),
             # The decoded samples, the train and test splits' copies, PRDC's two sets and a chunk of
             # its distances (4096 rows against the test images), the nearest-render search.

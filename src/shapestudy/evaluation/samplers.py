@@ -3,9 +3,10 @@
 Every sampler serves AE and VAE alike: the prior N(0, I), and densities fitted after training to
 the training codes (the encoder's means for a VAE), as in Ghosh et al. 2020 and Pythae's
 benchmark: one full-covariance Gaussian, Gaussian mixtures of k components for each k of
-`evaluation.mixture_components`, and kernel density estimates for each bandwidth of
-`evaluation.kde_bandwidths`, whose sweep runs from memorising the training codes to a smooth density.
-The registry reads these two keys of the evaluation settings (SETTINGS) and nothing else.
+`evaluation.mixture_components`, kernel density estimates for each bandwidth of
+`evaluation.kde_bandwidths`, whose sweep runs from memorising the training codes to a smooth density,
+and a normalising flow (`evaluation.flow`, evaluation/flow.py). The registry reads these three keys
+of the evaluation settings (SETTINGS) and nothing else.
 
 Each sampler is a name, a label for figures, its offset from `evaluation.seed` and a draw function.
 Its draws come from seed + offset alone, so adding a sampler changes no other sampler's samples,
@@ -35,9 +36,9 @@ MIXTURE_PREFIX, MIXTURE_OFFSET = "gmm", 100
 # training codes (preconditions.mixtures_have_codes), far fewer than 2**64.
 KDE_PREFIX, KDE_OFFSET = "kde", 2**64
 
-# The evaluation settings the registry reads; a study with neither has the fixed samplers only.
-SETTINGS = ("mixture_components", "kde_bandwidths")
-FIXED_ONLY = types.MappingProxyType(dict.fromkeys(SETTINGS, ()))
+# The evaluation settings the registry reads; a study with none has the fixed samplers only.
+SETTINGS = ("mixture_components", "kde_bandwidths", "flow")
+FIXED_ONLY = types.MappingProxyType({"mixture_components": (), "kde_bandwidths": (), "flow": False})
 
 
 def fit_gaussian(codes) -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +174,12 @@ def _fitted_kde(bandwidth: float, seed: int, n: int, latent_dim: int, codes) -> 
     return sample_kde(seed, codes, bandwidth * codes.std(axis=0), n)
 
 
+def _fitted_flow(seed: int, n: int, latent_dim: int, codes) -> np.ndarray:
+    from shapestudy.evaluation import flow  # only the jobs that fit a flow pay for flowjax's import
+
+    return flow.sample(flow.fit(codes, seed), seed, n)
+
+
 @dataclasses.dataclass(frozen=True)
 class Sampler:
     name: str
@@ -203,15 +210,19 @@ def kde(bandwidth: float) -> Sampler:
                    functools.partial(_fitted_kde, float(bandwidth)), fitted=True, sweep=True)
 
 
+FLOW = Sampler("flow", "MAF flow", 2, _fitted_flow, fitted=True)
+
+
 def registry(evaluation: Mapping = FIXED_ONLY) -> dict[str, Sampler]:
     """The samplers of a study, by name, from its evaluation settings (config["evaluation"], or a
-    mapping with the keys SETTINGS): the fixed ones, a mixture per k of mixture_components and a
-    kernel density estimate per bandwidth of kde_bandwidths."""
+    mapping with the keys SETTINGS): the fixed ones, a mixture per k of mixture_components, a
+    kernel density estimate per bandwidth of kde_bandwidths and the flow if flow is true."""
     samplers = [
         Sampler("prior", "N(0, I)", 0, _standard_normal),
         Sampler("fitted_gaussian", "fitted Gaussian", 1, _fitted_gaussian, fitted=True),
         *(mixture(k) for k in evaluation["mixture_components"]),
         *(kde(h) for h in evaluation["kde_bandwidths"]),
+        *([FLOW] if evaluation["flow"] else []),
     ]
     return {sampler.name: sampler for sampler in samplers}
 
@@ -227,6 +238,8 @@ def by_name(name: str) -> Sampler:
     fixed = registry()
     if name in fixed:
         return fixed[name]
+    if name == FLOW.name:
+        return FLOW
     components = name.removeprefix(MIXTURE_PREFIX)
     if name.startswith(MIXTURE_PREFIX) and components.isdigit() and int(components) > 0:
         return mixture(int(components))
@@ -237,8 +250,8 @@ def by_name(name: str) -> Sampler:
             bandwidth = math.nan
         if math.isfinite(bandwidth) and bandwidth > 0:
             return kde(bandwidth)
-    raise ValueError(f"unknown sampler {name!r}: expected one of {list(fixed)}, gmm<k> or kde<h>, e.g. gmm10 "
-                     "or kde0.1")
+    raise ValueError(f"unknown sampler {name!r}: expected one of {list(fixed)}, {FLOW.name}, gmm<k> or "
+                     "kde<h>, e.g. gmm10 or kde0.1")
 
 
 def is_sweep(name: str) -> bool:

@@ -39,6 +39,9 @@ RENDER_SECONDS_PER_PIXEL = 3.0 / (11655 * 784)  # rendering and writing the data
 # canvas 64: about 60 CPU-seconds for 2 x 2,000 samples against 187,110 tuples).
 SCORE_SECONDS_PER_PIXEL = 4.0 / (11655 * 784)
 SEARCH_SECONDS_PER_PAIR = 1e-7
+# Fitting the normalising flow (evaluation.flow) to one run's codes: 10-40 s on one core
+# (benchmarks/RESULTS.md), planned at its worst.
+FLOW_FIT_SECONDS = 40.0
 
 
 def request_mb(peak_mb: float) -> int:
@@ -81,5 +84,7 @@ def evaluation(study: Study, metric: str, runs: list[dict]) -> dict[str, int]:
     the slowest, sample quality with every sampler of the registry."""
     peak = EVALUATE_MB + study.stored_mb(study.tuples) + METRICS[metric].memory(study)
     searches = len(samplers.registry(study.evaluation)) * study.evaluation["samples"] * study.tuples
-    seconds = len(runs) * (SCORE_SECONDS_PER_PIXEL * study.tuples * study.pixels + SEARCH_SECONDS_PER_PAIR * searches)
+    fits = FLOW_FIT_SECONDS if study.evaluation["flow"] else 0.0
+    seconds = len(runs) * (SCORE_SECONDS_PER_PIXEL * study.tuples * study.pixels + SEARCH_SECONDS_PER_PAIR * searches
+                           + fits)
     return {"mem_mb": request_mb(peak), "runtime": minutes(seconds)}

@@ -76,12 +76,12 @@ class Claim:
     # Scores derived from the metric's per-run frame before the cells are formed: (frame, score
     # columns, context) -> (frame, score columns); e.g. each run's frontier at one novelty.
     derive: Callable | None = None
+    unit: str = ""  # how differences read: "pp" (a share, in percentage points), "bits" or "" (a number)
 
     @property
     def on_frontier(self) -> bool:
         """Asked only of a study with a bandwidth sweep (evaluation.kde_bandwidths)."""
         return self.derive is _frontier_scores
-    unit: str = ""  # how differences read: "pp" (a share, in percentage points), "bits" or "" (a number)
 
 
 def _matching(cells: pd.DataFrame, row: pd.Series) -> pd.DataFrame:
@@ -100,7 +100,7 @@ def _threshold_blocks(cells: pd.DataFrame, quantity: str, threshold: float) -> l
     return [Block(_keys(row), families.label(row), quantity, i, None, threshold) for i, row in cells.iterrows()]
 
 
-def _against_ae(cells: pd.DataFrame, vae_sampler: Callable[[str], bool], ae_sampler: Callable[[str], str],
+def _against(cells: pd.DataFrame, vae_sampler: Callable[[str], bool], ae_sampler: Callable[[str], str],
                 quantity: Callable[[str], str], other: str = "ae") -> list[Block]:
     """Each VAE cell (of a sampler vae_sampler accepts) against the AE (or the `other` family) of
     its likelihood and latent size sampled by ae_sampler(the VAE's sampler)."""
@@ -140,7 +140,7 @@ def _frontier_claim(other: str) -> Claim:
     return Claim(
         f"frontier_{other}", f"at equal novelty, the VAE's latent space yields more valid samples than the {them}'s",
         "sample_quality", "validity", lambda c: f"validity at novelty {c.settings['frontier_novelty']:g}, VAE - {them}",
-        lambda cells, c: _against_ae(cells, lambda s: s == frontier.SAMPLER, lambda s: s,
+        lambda cells, c: _against(cells, lambda s: s == frontier.SAMPLER, lambda s: s,
                                      lambda s: f"validity on the frontier at novelty {c.settings['frontier_novelty']:g}",
                                      other=other),
         f"VAE-{them} pairs of one likelihood and latent size",
@@ -174,7 +174,7 @@ CLAIMS = {claim.name: claim for claim in (
     Claim(
         "prior_samples", "VAE prior samples are valid where AE prior samples are not", "sample_quality", "validity",
         lambda c: "validity of N(0, I) samples, VAE - AE",
-        lambda cells, c: _against_ae(cells, lambda s: s == "prior", lambda s: s,
+        lambda cells, c: _against(cells, lambda s: s == "prior", lambda s: s,
                                      lambda s: "validity of N(0, I) samples"),
         "VAE-AE pairs of one likelihood and latent size",
         {SUPPORTED: "Only the VAE's prior generates: {scope}, the VAE's validity of N(0, I) samples minus the "
@@ -188,7 +188,7 @@ CLAIMS = {claim.name: claim for claim in (
     Claim(
         "same_sampler", "sampled the same way, the VAE's latent space yields more valid samples than the AE's",
         "sample_quality", "validity", lambda c: "validity, the same fitted sampler, VAE - AE",
-        lambda cells, c: _against_ae(cells, lambda s: s != "prior" and not samplers.is_sweep(s), lambda s: s,
+        lambda cells, c: _against(cells, lambda s: s != "prior" and not samplers.is_sweep(s), lambda s: s,
                                      lambda s: f"validity of {_label(s)} samples"),
         "VAE-AE pairs of one likelihood, latent size and fitted sampler",
         {SUPPORTED: "Sampled the same way, the VAE's latent space generates better: {scope}, the VAE's validity "
@@ -204,7 +204,7 @@ CLAIMS = {claim.name: claim for claim in (
     Claim(
         "prior_against_fitted", "the VAE needs no sampler fitted after training to match the AE", "sample_quality",
         "validity", lambda c: f"validity, VAE's N(0, I) - AE's {c.fixed_sampler.label}",
-        lambda cells, c: _against_ae(cells, lambda s: s == "prior", lambda s: c.fixed_sampler.name,
+        lambda cells, c: _against(cells, lambda s: s == "prior", lambda s: c.fixed_sampler.name,
                                      lambda s: f"validity of the VAE's N(0, I) against the AE's "
                                                f"{c.fixed_sampler.label} (fixed in advance)"),
         "VAE-AE pairs of one likelihood and latent size",

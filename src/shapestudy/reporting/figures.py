@@ -75,7 +75,7 @@ FIGURES = {
         Figure("samples", runs="examples", scores=("sample_quality",),
                settings=("figures.examples", *SAMPLER_SETTINGS), main=True),
         Figure("frontier", tables=("sample_quality", "reconstruction", "claims"),
-               settings=(*SAMPLER_SETTINGS, "data.splits.test"), main=True),
+               settings=(*SAMPLER_SETTINGS, "data.splits.test", "claims.frontier_novelty"), main=True),
         Figure("traversals", runs="examples", models=True),
         Figure("latent_scatter", runs="two_dimensional", models=True),
         Figure("rate", tables=("rate",)),
