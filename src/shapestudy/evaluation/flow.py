@@ -1,8 +1,8 @@
 """A normalising flow fitted to a model's training codes after training: a masked autoregressive
 flow (Papamakarios et al. 2017) from flowjax, a maintained JAX library, on the codes standardised
 per dimension (an AE's scale is free). Affine autoregressive layers, not rational-quadratic
-splines: on this study's codes the spline flow stopped early at a worse validation likelihood in
-as much time (benchmarks/RESULTS.md). Deterministic: the fit draws from its seed's JAX key alone,
+splines: on a test density of the codes' size the spline flow stopped early at a worse validation
+likelihood in as much time (benchmarks/RESULTS.md). Deterministic: the fit draws from its seed's JAX key alone,
 the samples from the seed's numpy stream, pushed through the fitted bijection, so the first k of n
 samples are the k asked alone, as for every sampler."""
 

@@ -247,6 +247,11 @@ def generation_finding(samples: pd.DataFrame, reconstruction: pd.DataFrame, clai
     )
 
 
+def enumeration(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 2 else parts)
+
+
 def _span(values: pd.Series) -> str:
     return f"{bits(values.min())}–{bits(values.max())}"
 
@@ -255,13 +260,14 @@ def rate_finding(table: pd.DataFrame, claims_table: pd.DataFrame, sigma: float) 
     """R(σ) of eq. 11 against latent size and β, why it can exceed H(X), and the VAE's KL rate."""
     at = table[np.isclose(table["sigma"], sigma)]
     entropy = at["entropy_bits_mean"].iloc[0]
-    kinds = by_family(at)
+    families_rows = by_family(at)
     vae = at[families.is_variational(at["model"])]
     per_dimension = [f"the {name}'s by {_span(rows['rate_bits_mean'] / rows['latent_dim'])} bits per latent dimension"
-                     for name, rows in kinds.items()]
-    above = ", ".join(f"{int((rows['rate_bits_mean'] > entropy).sum())} {name}" for name, rows in kinds.items())
+                     for name, rows in families_rows.items()]
+    above = enumeration([f"{int((rows['rate_bits_mean'] > entropy).sum())} {name}"
+                         for name, rows in families_rows.items()])
     text = (f"Information rate ({{table:rate}}). At σ = {sigma:g}, R(σ) grows with the latent size, "
-            f"{' and '.join(per_dimension)}: eq. 11 counts each dimension's spread against σ, about "
+            f"{enumeration(per_dimension)}: eq. 11 counts each dimension's spread against σ, about "
             f"{bits(0.5 * np.log2(1 + 1 / sigma ** 2))} bits for a dimension of unit variance, the VAE prior's scale, "
             f"while nothing fixes the AE's scale. It exceeds H(X) = {entropy:.2f} bits, the most that any code of X "
             f"can carry, in {above} configurations of {len(at)}: eq. 11 is the "
