@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from shapestudy import seeds
+from shapestudy.evaluation import flow  # light: flowjax is imported only by the jobs that fit a flow
 
 # The mixture of k components is named MIXTURE_PREFIX + k and draws from seed + MIXTURE_OFFSET + k:
 # an offset of its own for every k.
@@ -175,8 +176,6 @@ def _fitted_kde(bandwidth: float, seed: int, n: int, latent_dim: int, codes) -> 
 
 
 def _fitted_flow(seed: int, n: int, latent_dim: int, codes) -> np.ndarray:
-    from shapestudy.evaluation import flow  # only the jobs that fit a flow pay for flowjax's import
-
     return flow.sample(flow.fit(codes, seed), seed, n)
 
 
