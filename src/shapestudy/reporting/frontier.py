@@ -36,15 +36,14 @@ def validity_at(novelty: np.ndarray, validity: np.ndarray, target: float) -> flo
     return np.nan
 
 
-def at_novelty(frame: pd.DataFrame, target: float, by: list[str], suffix: str = "") -> pd.DataFrame:
-    """One row per group of `by` (a run, or a configuration of an aggregated table) that has a
-    sweep: its `by` keys, sampler = SAMPLER, novelty = target and `validity{suffix}` there."""
+def at_novelty(frame: pd.DataFrame, target: float, by: list[str]) -> pd.DataFrame:
+    """One row per group of `by` (a run) that has a sweep: its `by` keys, sampler = SAMPLER,
+    novelty = target and the validity there."""
     rows = []
     for keys, group in frame.groupby(by, sort=False, dropna=False):
         points = curve(group)
         if len(points) < 2:
             continue
-        value = validity_at(points[f"novelty{suffix}"].to_numpy(float), points[f"validity{suffix}"].to_numpy(float),
-                            target)
-        rows.append({**dict(zip(by, keys)), "sampler": SAMPLER, f"novelty{suffix}": target, f"validity{suffix}": value})
-    return pd.DataFrame(rows, columns=[*by, "sampler", f"novelty{suffix}", f"validity{suffix}"])
+        value = validity_at(points["novelty"].to_numpy(float), points["validity"].to_numpy(float), target)
+        rows.append({**dict(zip(by, keys)), "sampler": SAMPLER, "novelty": target, "validity": value})
+    return pd.DataFrame(rows, columns=[*by, "sampler", "novelty", "validity"])
