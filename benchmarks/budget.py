@@ -25,8 +25,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from shapestudy import families
+from shapestudy.evaluation import samplers
+from shapestudy.reporting import claims
+
 ROOT = Path(__file__).resolve().parents[1]
-CLAIM_KEYS = ["claim", "scope", "arch", "reconstruction", "latent_dim", "subject", "quantity"]
+CLAIM_KEYS = ["claim", "scope", *claims.KEYS, "subject", "quantity"]  # a row of the claims table
 
 
 def continued_study(study: Path, factor: int) -> tuple[Path, float]:
@@ -51,8 +55,7 @@ def runs_of(study: Path) -> pd.DataFrame:
     rows = []
     for path in sorted((study / "results" / "models").glob("*/record.json")):
         record = json.loads(path.read_text())
-        rows.append({"run": path.parent.name, **{k: record["config"][k] for k in ("model", "reconstruction",
-                     "latent_dim", "beta", "seed")}, "epochs": record["epochs_run"], "converged": record["converged"],
+        rows.append({"run": path.parent.name, **{k: record["config"][k] for k in families.RUN_KEYS}, "epochs": record["epochs_run"], "converged": record["converged"],
                      "stop_reason": record["stop_reason"]})
     return pd.DataFrame(rows)
 
@@ -68,8 +71,8 @@ def verdicts(before: Path, after: Path, continued: pd.DataFrame) -> pd.DataFrame
         if not row["flipped"]:
             causes.append("")
             continue
-        involved = continued[(continued["reconstruction"] == row["reconstruction"])
-                             & (continued["latent_dim"] == row["latent_dim"])]
+        same_block = [continued[key] == row[key] for key in claims.KEYS]
+        involved = continued[pd.concat(same_block, axis=1).all(axis=1)]
         causes.append("continued runs: " + ", ".join(f"{r.run} ({r.epochs_before} -> {r.epochs} epochs)"
                                                       for r in involved.itertuples()) if len(involved)
                       else "no run of these configurations changed (a change of the interval's other side)")
@@ -91,11 +94,12 @@ def verdict_counts(table: pd.DataFrame) -> str:
 def headline(study: Path, sigma: float) -> pd.DataFrame:
     """Per configuration: exact factor recovery, KL rate at sigma, and the best sampler's validity and novelty."""
     tables = study / "results" / "tables"
-    keys = ["model", "reconstruction", "latent_dim", "beta"]
+    keys = list(families.POINT_KEYS)
     recovery = pd.read_csv(tables / "reconstruction.csv")[[*keys, "factor_recovery_mean"]]
     rate = pd.read_csv(tables / "rate.csv")
     rate = rate[(rate["sigma"] - sigma).abs() < 1e-12][[*keys, "kl_rate_bits_mean"]]
     samples = pd.read_csv(tables / "sample_quality.csv")
+    samples = samples[~samples["sampler"].map(samplers.is_sweep)]  # a tiny bandwidth replays the training codes
     best = samples.loc[samples.groupby(keys)["validity_mean"].idxmax(), [*keys, "sampler", "validity_mean",
                                                                          "novelty_mean"]]
     return recovery.merge(rate, on=keys).merge(best, on=keys)
@@ -113,7 +117,7 @@ def main(argv=None) -> None:
     changed = runs_after.merge(runs_before[["run", "epochs", "converged"]], on="run", suffixes=("", "_before"))
     continued = changed[changed["epochs"] != changed["epochs_before"]]
     table = verdicts(study, after, continued)
-    numbers = headline(study, sigma).merge(headline(after, sigma), on=["model", "reconstruction", "latent_dim", "beta"],
+    numbers = headline(study, sigma).merge(headline(after, sigma), on=list(families.POINT_KEYS),
                                            suffixes=("", "_x4"))
     result = {
         "factor": args.factor, "seconds_continued": seconds,

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from shapestudy import families
 from shapestudy.reporting import formats, frontier
-from shapestudy.reporting.tables import SEED_FREE_KEYS
-from shapestudy.training import families
 
 VALIDITY, NOVELTY = 0.70, 0.08
 
@@ -30,7 +29,7 @@ def main(argv=None) -> None:
     tables = args.study / "results" / "tables"
     samples = pd.read_csv(tables / "sample_quality.csv")
     reconstruction = pd.read_csv(tables / "reconstruction.csv")
-    keys = [k for k in SEED_FREE_KEYS if k in samples]
+    keys = [k for k in families.POINT_KEYS if k in samples]
     samples = samples.merge(reconstruction[[*keys, "train_validity_mean"]], on=keys)
     rows = []
     for _, model in samples.groupby(keys, sort=False):

@@ -22,8 +22,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from shapestudy.reporting import claims
+
 ROOT = Path(__file__).resolve().parents[1]
-KEYS = ["claim", "scope", "arch", "reconstruction", "latent_dim", "subject", "quantity"]
+KEYS = ["claim", "scope", *claims.KEYS, "subject", "quantity"]  # a row of the claims table
 
 
 def fresh_study(config_path: Path, seeds: list[int], target: Path) -> float:

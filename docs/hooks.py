@@ -5,7 +5,7 @@ their sources.
   (the schema file with the model registry's sweep filled in). The text of each key is its
   `description` in src/shapestudy/config.schema.yaml, written there once; the keys the registry
   adds (a family under `sweep`, a hyper-parameter such as beta) get a line made here from the
-  registry (shapestudy.training.families).
+  registry (shapestudy.families).
 - explore.md: the notebook docs/explore.py (Jupytext percent format) as a page of markdown and
   code, not executed.
 """
@@ -32,7 +32,7 @@ def _resolve(spec: dict, schema: dict) -> dict:
 
 def _registry_description(path: tuple[str, ...]) -> str:
     """The line for a key the model registry adds to the schema (it carries no description)."""
-    from shapestudy.training import families
+    from shapestudy import families
 
     if len(path) == 2:
         family = families.family(path[1])

@@ -12,14 +12,14 @@ start_job(snakemake)
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from shapestudy import families
 from shapestudy.evaluation import samplers
 from shapestudy.reporting import claims, frontier, plotting, statistics
-from shapestudy.reporting.tables import SEED_FREE_KEYS
 
 settings = snakemake.params.settings
 samples = plotting.with_variant(pd.read_csv(snakemake.input.sample_quality))
 reconstruction = pd.read_csv(snakemake.input.reconstruction)
-keys = [k for k in SEED_FREE_KEYS if k in samples]
+keys = [k for k in families.POINT_KEYS if k in samples]
 samples = samples.merge(reconstruction[[*keys, "train_validity_mean"]], on=keys)
 labels = samplers.labels(settings["evaluation"])
 on_curve = samples["sampler"].map(samplers.is_sweep)
@@ -58,7 +58,7 @@ handles += [plt.Line2D([], [], color="0.3", marker=markers[name], ls="", ms=3.5,
 if on_curve.any():
     handles.append(plt.Line2D([], [], color="0.3", lw=1.0, marker=".", ms=2.5,
                               label="kernel density, bandwidths\n" + ", ".join(
-                                  f"{frontier.bandwidth(n):g}" for n in labels if samplers.is_sweep(n))))
+                                  f"{samplers.by_name(n).bandwidth:g}" for n in labels if samplers.is_sweep(n))))
     handles.append(plt.Line2D([], [], color="0.6", lw=0.6, label="the frontier claims' novelty"))
 handles.append(plt.Line2D([], [], color="0.3", ls="--", lw=0.7, label="ceiling: validity of the\nreconstructions of training images"))
 handles.append(plt.Line2D([], [], color="0.4", ls=":", lw=0.8, label="uniform over M"))

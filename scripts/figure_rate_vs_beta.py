@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from shapestudy import families
 from shapestudy.reporting import plotting, tables
-from shapestudy.training import families
 
 LIKELIHOOD_STYLES = {"mse": "-", "bce": "--"}
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from shapestudy import families
 from shapestudy.reporting import plotting
-from shapestudy.reporting.tables import SEED_FREE_KEYS
 
 frames = []
 for path, record_path in zip(snakemake.input.histories, snakemake.input.records):
     record = json.loads(Path(record_path).read_text())
-    keys = {k: record["config"][k] for k in (*SEED_FREE_KEYS, "seed")}
+    keys = {k: record["config"][k] for k in families.RUN_KEYS}
     frames.append(pd.read_csv(path).assign(**keys, converged=float(record.get("converged", True))))
 frame = plotting.with_variant(pd.concat(frames, ignore_index=True))
 variants = list(dict.fromkeys(frame["variant"]))

@@ -11,10 +11,9 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from shapestudy import preconditions
+from shapestudy import families, preconditions
 from shapestudy.data.grid import FactorGrid, from_settings
 from shapestudy.sizes import STORED_SAMPLES
-from shapestudy.training import families
 
 # Package data, so that an installed (not only an editable) package validates; the workflow's
 # workflow/schemas/config.schema.yaml is a link to it.
@@ -121,14 +120,11 @@ def runs(config: dict) -> dict[str, dict]:
     for model, axes in config["sweep"].items():
         # Every hyper-parameter of the registry is in every run: a family without it gets its
         # neutral value (the AE's beta is 0).
-        values = {
-            name: axes.get(name, [h.neutral]) for name, h in families.HYPERPARAMETERS.items()
-        }
-        for arch, reconstruction, latent_dim, *chosen, seed in itertools.product(
-            axes["arch"], axes["reconstruction"], axes["latent_dim"], *values.values(), axes["seed"]
-        ):
-            run = dict(model=model, arch=arch, reconstruction=reconstruction, latent_dim=latent_dim, seed=seed)
-            run.update({name: float(value) for name, value in zip(values, chosen)})
+        neutral = {name: [h.neutral] for name, h in families.HYPERPARAMETERS.items()}
+        lists = {"model": [model], **neutral, **axes}
+        for chosen in itertools.product(*(lists[key] for key in families.RUN_KEYS)):
+            run = dict(zip(families.RUN_KEYS, chosen))
+            run.update({name: float(run[name]) for name in families.HYPERPARAMETERS})
             run.update(training)
             result[families.run_id(run)] = run
     return result

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import functools
 
+from shapestudy import families
 from shapestudy.data.grid import FactorGrid, from_settings
 from shapestudy.data.splits import split_sizes
-from shapestudy.training import families
 
 MB = 1e6
 # Images the nearest-render search (projection.TranslatedTemplates) scores at a time, each against

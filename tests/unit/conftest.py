@@ -1,8 +1,21 @@
 """Data the unit tests share: small real shapes datasets, written and read as the workflow does."""
 
+import atexit
+import shutil
+import tempfile
+
 import pytest
 
-from shapestudy.data import dataset
+from shapestudy.jobs import cpus
+
+# One compilation cache for the tier, fresh each session (no program compiled by an earlier run or
+# another JAX is ever loaded): tests that compile the same program (the same configuration's
+# epoch, encoder or flow) load it instead of compiling it again. Set before any test imports JAX.
+CACHE = tempfile.mkdtemp(prefix="shapestudy-unit-jax-")
+atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
+cpus.compilation_cache(CACHE)
+
+from shapestudy.data import dataset  # noqa: E402
 from shapestudy.data.grid import FactorGrid
 
 

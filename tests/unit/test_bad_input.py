@@ -38,7 +38,7 @@ CONFIG_CASES = [
     ("bool-for-integer", dict(training__max_epochs=True), "training.max_epochs: True is not of type 'integer'"),
     ("unknown-key-typo", dict(training__epoch=10), "unknown key training.epoch: expected one of"),
     ("unknown-section", dict(train={"max_epochs": 3}), "unknown key train: expected one of"),
-    ("missing-key", dict(training__batch_size=harness.DELETE), "training: 'batch_size' is a required property"),
+    ("missing-key", dict(evaluation__samples=harness.DELETE), "evaluation: 'samples' is a required property"),
     ("canvas-too-small", dict(data__canvas=2), "data.canvas: 2 is less than the minimum of 4"),
     ("learning-rate-zero", dict(training__learning_rate=0), "training.learning_rate: 0 is less than or equal"),
     ("negative-seed", dict(sweep__ae__seed=[-1]), "sweep.ae.seed[0]: -1 is less than the minimum of 0"),
@@ -177,7 +177,7 @@ def test_the_generator_version_written_is_the_one_read(tmp_path, dataset_table):
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
     directory = tmp_path_factory.mktemp("model")
-    config = train.TrainConfig(model="vae", arch="mlp", latent_dim=2, seed=0, beta=1.0, max_epochs=1)
+    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0, max_epochs=1)
     state = train.create_state(config, (12, 12))
     artifacts.save_params(directory / "params.msgpack", state.params)
     files.write_json(directory / "record.json", {"config": dataclasses.asdict(config), "image_shape": [12, 12]})
@@ -206,7 +206,7 @@ def test_corrupt_model_files_are_one_line_naming_the_file(tmp_path, saved_model,
 
 
 def test_params_of_another_shape_are_refused(tmp_path, saved_model):
-    other = train.TrainConfig(model="vae", arch="mlp", latent_dim=3, seed=0, beta=1.0, max_epochs=1)
+    other = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=3, seed=0, beta=1.0, max_epochs=1)
     artifacts.save_params(tmp_path / "params.msgpack", train.create_state(other, (12, 12)).params)
     with pytest.raises(ValueError, match="parameter shapes differ"):
         artifacts.load_model(tmp_path / "params.msgpack", saved_model / "record.json")

@@ -52,7 +52,7 @@ def splits(tmp_path_factory):
 
 @pytest.mark.parametrize("model, beta", [("ae", 0.0), ("vae", 1.0)])
 def test_conv_training_lowers_the_loss(splits, model, beta):
-    config = train.TrainConfig(model, "conv", latent_dim=4, seed=0, beta=beta, max_epochs=6, batch_size=32)
+    config = train.TrainConfig(model=model, arch="conv", reconstruction="mse", latent_dim=4, seed=0, beta=beta, max_epochs=6, batch_size=32)
     train_images, validation_images = splits
     state, history, _ = train.train(config, train_images[:384], validation_images, log=lambda _: None)
     assert np.isfinite(history[["train_loss", "validation_loss"]].to_numpy()).all()
@@ -66,7 +66,7 @@ def test_conv_training_lowers_the_loss(splits, model, beta):
 def test_the_step_loop_and_the_scan_draw_the_same_batches(splits, monkeypatch):
     """The conv epoch (a Python loop of jitted steps) and the MLP epoch (one lax.scan) are two
     schedules of one computation: forced onto the MLP, they give the same parameters."""
-    config = train.TrainConfig("vae", "mlp", latent_dim=2, seed=0, beta=1.0, batch_size=64)
+    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0, batch_size=64)
     images = jnp.asarray(splits[0])
 
     def one_epoch():
@@ -84,7 +84,7 @@ def test_the_step_loop_and_the_scan_draw_the_same_batches(splits, monkeypatch):
 def test_a_batch_split_into_passes_has_the_batch_gradient(splits, monkeypatch):
     """A conv step splits a batch larger than STEP_CHUNK into passes; for the AE (no noise) the
     update is that of the whole batch."""
-    config = train.TrainConfig("ae", "conv", latent_dim=4, seed=0, batch_size=64)
+    config = train.TrainConfig(model="ae", arch="conv", reconstruction="mse", latent_dim=4, seed=0, batch_size=64)
     images = jnp.asarray(splits[0][:320])  # five steps: the passes are what is checked
     # Plain gradient steps, so that the parameters move by the gradient itself: Adam divides each
     # gradient by its own scale, which would hide a wrongly weighted pass and magnify the rounding

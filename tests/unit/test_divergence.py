@@ -25,7 +25,7 @@ def images():
 
 @pytest.mark.parametrize("model, beta", [("ae", 0.0), ("vae", 1.0)])
 def test_train_raises_divergence_naming_configuration_and_epoch(images, model, beta):
-    config = train.TrainConfig(model=model, arch="mlp", latent_dim=2, seed=0, beta=beta, max_epochs=3,
+    config = train.TrainConfig(model=model, arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=beta, max_epochs=3,
                                batch_size=32, learning_rate=HUGE_LEARNING_RATE)
     lines = []
     with pytest.raises(train.DivergenceError) as caught:
@@ -40,14 +40,14 @@ def test_train_raises_divergence_naming_configuration_and_epoch(images, model, b
 
 
 def test_a_sane_learning_rate_does_not_diverge(images):
-    config = train.TrainConfig(model="ae", arch="mlp", latent_dim=2, seed=0, max_epochs=2, batch_size=32)
+    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, max_epochs=2, batch_size=32)
     _, history, _ = train.train(config, *images, log=lambda line: None)
     assert np.isfinite(history.drop(columns="epoch").to_numpy()).all()
 
 
 def test_a_batch_larger_than_the_train_split_is_an_empty_epoch_not_a_divergence(images):
     train_images, validation_images = images
-    config = train.TrainConfig(model="ae", arch="mlp", latent_dim=2, seed=0, max_epochs=2,
+    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, max_epochs=2,
                                batch_size=len(train_images) + 1)
     with pytest.raises(train.EmptyEpochError) as caught:
         train.train(config, train_images, validation_images, log=lambda line: None)

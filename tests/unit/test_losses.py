@@ -62,7 +62,7 @@ def test_the_rae_penalty_by_hand():
               "decoder": {"Dense_0": {"kernel": rng.normal(size=(2, 3)), "bias": rng.normal(size=3)},
                           "Dense_1": {"kernel": rng.normal(size=(3, 4)), "bias": rng.normal(size=4)}}}
     codes = rng.normal(size=(5, 2))
-    config = train.TrainConfig("rae", "mlp", latent_dim=2, seed=0, code_weight=0.5, decoder_l2=0.01)
+    config = train.TrainConfig(model="rae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, code_weight=0.5, decoder_l2=0.01)
     by_hand = 0.5 * np.mean([0.5 * sum(c**2 for c in code) for code in codes]) + 0.01 * sum(
         (w**2).sum() for w in (params["decoder"]["Dense_0"]["kernel"], params["decoder"]["Dense_1"]["kernel"]))
     penalty = penalties.rae(jax.tree.map(jnp.asarray, params), jnp.asarray(codes), jax.random.PRNGKey(0), config)
@@ -90,7 +90,7 @@ def test_the_wae_penalty_by_hand():
     assert float(losses.mmd(jnp.asarray(codes), jnp.asarray(prior))) == pytest.approx(imq_mmd_by_hand(codes, prior), abs=1e-5)
     # The penalty draws its prior sample from its key: the same draws give the same number.
     key = jax.random.PRNGKey(7)
-    config = train.TrainConfig("wae", "mlp", latent_dim=3, seed=0, mmd_weight=10.0)
+    config = train.TrainConfig(model="wae", arch="mlp", reconstruction="mse", latent_dim=3, seed=0, mmd_weight=10.0)
     drawn = np.asarray(jax.random.normal(key, codes.shape, jnp.float32), dtype=np.float64)
     penalty = penalties.wae({}, jnp.asarray(codes, jnp.float32), key, config)
     assert float(penalty) == pytest.approx(10 * imq_mmd_by_hand(codes.astype(np.float32).astype(np.float64), drawn),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,8 +18,9 @@ import yaml
 from harness import ROOT
 
 from shapestudy import config as study_config
+from shapestudy import families
 from shapestudy.evaluation.metrics import METRICS
-from shapestudy.training import families, train
+from shapestudy.training import train
 
 
 def default_config() -> dict:
@@ -73,6 +76,51 @@ def test_a_new_family_is_one_registry_entry(third_family):
     del config["sweep"]["tcvae"]["beta"]
     with pytest.raises(study_config.ConfigError, match="sweep.tcvae: 'beta' is a required property"):
         study_config.validate(config)
+
+
+NEW_FAMILY = """
+import json, sys
+from shapestudy import config, families
+from shapestudy.training import train
+settings = config.validate(json.load(sys.stdin))
+run = config.runs(settings)["dae-mlp-mse-z2-n0.5-s0"]
+trained = train.TrainConfig(**run)
+print(json.dumps([trained.name, trained.noise, families.label(run), train.TrainConfig(**config.runs(settings)[
+    "vae-mlp-mse-z2-b1-s0"]).noise, list(families.POINT_KEYS)]))
+"""
+
+
+def test_a_family_with_a_hyperparameter_of_its_own_is_two_registry_lines(tmp_path):
+    """In a copy of the package whose only change is a hyper-parameter line and a family line in
+    families.py, the family is swept, named, labelled and configured for training with its value
+    (the others hold its neutral value): no other list of keys to keep in step."""
+    package = tmp_path / "shapestudy"
+    shutil.copytree(ROOT / "src" / "shapestudy", package, ignore=shutil.ignore_patterns("__pycache__"))
+    registry = package / "families.py"
+    text = registry.read_text()
+    for anchor, line in [('        Hyperparameter("beta",', '        Hyperparameter("noise", "n", "ν", 0.0, WEIGHT),\n'),
+                         ('        ModelFamily("ae",', '        ModelFamily("dae", "DAE", False, "#444444", "Greys", ("noise",)),\n')]:
+        assert text.count(anchor) == 1
+        text = text.replace(anchor, line + anchor)
+    registry.write_text(text)
+    config = default_config()
+    config["sweep"]["dae"] = {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "noise": [0.5], "seed": [0]}
+    done = subprocess.run([sys.executable, "-c", NEW_FAMILY], input=json.dumps(config), capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path)}, check=True)
+    name, noise, label, neutral, point_keys = json.loads(done.stdout)
+    assert (name, noise, label, neutral) == ("dae-mlp-mse-z2-n0.5-s0", 0.5, "DAE z=2, ν=0.5 mse", 0.0)
+    assert "noise" in point_keys
+
+
+def test_training_defaults_are_the_schemas_and_the_default_study_trains_with_them():
+    """TrainConfig's fields are the run's keys and the training settings of its identity, and a
+    setting not given takes the schema's default, which config.yaml keeps: the tests and benchmarks
+    that build a TrainConfig from a run's keys alone train as the default study does."""
+    training = study_config.schema()["properties"]["training"]["properties"]
+    identity = [key for key in training if key not in study_config.job_settings()]
+    assert [f.name for f in dataclasses.fields(train.TrainConfig)] == [*families.RUN_KEYS, *identity]
+    for fields in study_config.runs(study_config.validate(default_config())).values():
+        assert train.TrainConfig(**{key: fields[key] for key in families.RUN_KEYS}) == train.TrainConfig(**fields)
 
 
 def test_an_unregistered_family_is_refused_with_the_registered_names():

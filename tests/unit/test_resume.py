@@ -14,7 +14,7 @@ from shapestudy.data import dataset
 from shapestudy.data.grid import FactorGrid
 from shapestudy.training import checkpoint, train
 
-CONFIG = train.TrainConfig(model="vae", arch="mlp", latent_dim=2, seed=0, beta=1.0, max_epochs=8, batch_size=32)
+CONFIG = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0, max_epochs=8, batch_size=32)
 
 
 @pytest.fixture(scope="module")
@@ -136,16 +136,16 @@ def test_a_checkpoint_of_another_job_or_a_corrupt_one_is_ignored(tmp_path, image
     ]:
         lines = []
         saver = checkpoint.Checkpoint(path, 0, config, fingerprint, log=lines.append)
-        assert saver.restore(train.create_state(config, (12, 12)), config.rule)[2] == []
+        assert saver.restore(train.create_state(config, (12, 12), len(images[0])), config.rule)[2] == []
         assert expected in lines[0] and saver.resumed_epoch == 0
     # Another cap is the same run: its state is taken up.
     longer = dataclasses.replace(other, max_epochs=20)
     assert len(checkpoint.Checkpoint(path, 0, longer, {"code": "x"}, log=print).restore(
-        train.create_state(longer, (12, 12)), longer.rule)[2]) == 3
+        train.create_state(longer, (12, 12), len(images[0])), longer.rule)[2]) == 3
     path.write_bytes(path.read_bytes()[:50])
     lines = []
     assert checkpoint.Checkpoint(path, 3, other, {"code": "x"}, log=lines.append).restore(
-        train.create_state(other, (12, 12)), other.rule)[2] == []
+        train.create_state(other, (12, 12), len(images[0])), other.rule)[2] == []
     assert "not a readable checkpoint" in lines[0]
 
 

@@ -9,7 +9,7 @@ from shapestudy.evaluation.metrics import METRICS
 from shapestudy.jobs import fingerprint, resources
 from shapestudy.reporting.figures import FIGURES
 from shapestudy.reporting import figures as figure_registry
-from shapestudy.training import families
+from shapestudy import families
 
 # Stop before any job, with one line, on a config the study cannot run. Validation also fills in
 # the schema's defaults: rules and scripts read every key from `config` without defaults of their own.

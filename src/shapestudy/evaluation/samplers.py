@@ -187,9 +187,14 @@ class Sampler:
     # (seed, n, latent_dim, training codes or None) -> (n, latent_dim) float32
     draw: Callable[[int, int, int, np.ndarray | None], np.ndarray]
     fitted: bool = False  # fitted to the training codes (encoder means) after training
-    # One point of a bandwidth sweep: read as a frontier (reporting/frontier.py), not as a sampler
-    # of its own (a KDE of tiny bandwidth replays the training codes: the ceiling, no novelty).
-    sweep: bool = False
+    bandwidth: float | None = None  # a kernel density estimate's, relative to the codes' sd
+
+    @property
+    def sweep(self) -> bool:
+        """One point of a bandwidth sweep: read as a frontier (reporting/frontier.py), not as a
+        sampler of its own (a KDE of tiny bandwidth replays the training codes: the ceiling, no
+        novelty)."""
+        return self.bandwidth is not None
 
 
 def mixture(components: int) -> Sampler:
@@ -206,7 +211,7 @@ def _number(value: float) -> str:
 def kde(bandwidth: float) -> Sampler:
     bits = int(np.float64(bandwidth).view(np.uint64))
     return Sampler(f"{KDE_PREFIX}{_number(bandwidth)}", f"KDE h={_number(bandwidth)}", KDE_OFFSET + bits,
-                   functools.partial(_fitted_kde, float(bandwidth)), fitted=True, sweep=True)
+                   functools.partial(_fitted_kde, float(bandwidth)), fitted=True, bandwidth=float(bandwidth))
 
 
 FLOW = Sampler("flow", "MAF flow", 2, _fitted_flow, fitted=True)

@@ -21,12 +21,12 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from shapestudy import families
 from shapestudy.evaluation import samplers
 from shapestudy.reporting import formats, frontier, statistics
 from shapestudy.reporting.statistics import CONTRADICTED, EQUIVALENT, SUPPORTED, UNDECIDED, VERDICTS
-from shapestudy.training import families
 
-KEYS = ("arch", "reconstruction", "latent_dim")  # a block compares configurations that share these
+KEYS = tuple(families.SHARED_AXES)  # a block compares configurations of several families that share these
 PRIMARY, SECONDARY = "primary", "secondary"
 PERCENTAGE_POINTS = "pp"
 

@@ -14,16 +14,17 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from shapestudy import families
 from shapestudy.data import grid
 from shapestudy.evaluation import samplers
-from shapestudy.evaluation.projection import ClosestRenders
 from shapestudy.evaluation.metrics import METRICS
+from shapestudy.evaluation.projection import ClosestRenders
 from shapestudy.reporting import claims, statistics
-from shapestudy.reporting.formats import Block
 from shapestudy.reporting.figures import FIGURES
-from shapestudy.reporting.tables import (CONVERGED, NOT_CONVERGED_MARK, SEED_FREE_KEYS, footnote, not_converged,
-                                         presentable, by_family, without_mark_note)
-from shapestudy.training import families
+from shapestudy.reporting.formats import Block
+from shapestudy.reporting.tables import (CONVERGED, NOT_CONVERGED_MARK, by_family, footnote, not_converged,
+                                         presentable, without_mark_note)
+
 
 def fixed(decimals: int) -> Callable[[float], str]:
     """Numbers at a fixed number of decimals: one precision for a mean and its sd, and down a column."""
@@ -70,7 +71,7 @@ def ceilings(samples: pd.DataFrame, reconstruction: pd.DataFrame) -> pd.DataFram
     """The best sampler fitted after training of each configuration (highest mean validity), beside
     the validity of the model's reconstructions of training images: no sampler of its decoder
     does better (the ceiling)."""
-    keys = [k for k in SEED_FREE_KEYS if k in samples]
+    keys = [k for k in families.POINT_KEYS if k in samples]
     fitted = samples[(samples["sampler"] != "prior") & ~samples["sampler"].map(samplers.is_sweep)]
     best = fitted.loc[fitted.groupby(keys, dropna=False)["validity_mean"].idxmax()]
     return best.merge(reconstruction[[*keys, "train_validity_mean", "validity_mean"]], on=keys,
@@ -409,7 +410,7 @@ def full_table(table: pd.DataFrame, name: str) -> Block:
     """A table of the study in full (every configuration), with the columns the registry shows."""
     scores = [s for s in METRICS[name].shown if f"{s}_mean" in table]
     shown, _ = presentable(table.reset_index(drop=True), scores, digits=3)
-    keep = [c for c in shown.columns if c in (*SEED_FREE_KEYS, "sampler", "sigma", "n") or c in scores]
+    keep = [c for c in shown.columns if c in (*families.POINT_KEYS, "sampler", "sigma", "n") or c in scores]
     return Block("table", f"{METRICS[name].title} (mean ± sd over seeds; every column in results/tables/{name}.csv)",
                  name, [c.replace("_", " ") for c in keep], [tuple(r) for r in shown[keep].itertuples(index=False)],
                  note=footnote(table).strip())

@@ -14,14 +14,10 @@ from shapestudy.evaluation import samplers
 SAMPLER = "frontier"  # the sampler column of a derived row: the frontier at the claims' novelty
 
 
-def bandwidth(name: str) -> float:
-    return float(name.removeprefix(samplers.KDE_PREFIX))
-
-
 def curve(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows of one model's sweep samplers, in the order of their bandwidths."""
     sweep = rows[rows["sampler"].map(samplers.is_sweep)]
-    return sweep.iloc[np.argsort(sweep["sampler"].map(bandwidth).to_numpy(), kind="stable")]
+    return sweep.iloc[np.argsort(sweep["sampler"].map(lambda name: samplers.by_name(name).bandwidth).to_numpy(), kind="stable")]
 
 
 def validity_at(novelty: np.ndarray, validity: np.ndarray, target: float) -> float:

@@ -3,8 +3,8 @@
 import matplotlib
 import numpy as np
 
+from shapestudy import families
 from shapestudy.reporting.tables import NOT_CONVERGED_MARK
-from shapestudy.training import families
 
 matplotlib.use("Agg")
 

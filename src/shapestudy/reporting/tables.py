@@ -7,11 +7,10 @@ import re
 
 import pandas as pd
 
+from shapestudy import families
 from shapestudy.evaluation import scores
 from shapestudy.reporting import formats
-from shapestudy.training import families
 
-SEED_FREE_KEYS = ("model", "arch", "reconstruction", "latent_dim", *families.HYPERPARAMETERS)
 # A score column of every table: 1 for a run whose training converged (stopped on a plateau), 0
 # for one stopped at the cap while still improving; its mean is the share of converged seeds.
 CONVERGED = "converged"
@@ -47,7 +46,7 @@ def read_scores(paths) -> tuple[pd.DataFrame, list[str]]:
 def aggregate(frame: pd.DataFrame, score_columns: list[str]) -> pd.DataFrame:
     """Mean, sd and n of every score over seeds, per configuration and settings."""
     keys = [c for c in frame.columns if c not in (*score_columns, "run", "seed")]
-    keys = [k for k in SEED_FREE_KEYS if k in keys] + [k for k in keys if k not in SEED_FREE_KEYS]
+    keys = [k for k in families.POINT_KEYS if k in keys] + [k for k in keys if k not in families.POINT_KEYS]
     keyed = frame.fillna({k: "" for k in keys})
     grouped = keyed.groupby(keys, sort=True, dropna=False)
     table = grouped[score_columns].agg(["mean", "std"])
@@ -58,7 +57,7 @@ def aggregate(frame: pd.DataFrame, score_columns: list[str]) -> pd.DataFrame:
 
 def _varying_keys(table: pd.DataFrame, score_columns: list[str]) -> tuple[list[str], dict]:
     keys = [c for c in table.columns if c != "n" and not any(c.startswith(f"{s}_") for s in score_columns)]
-    varying = [k for k in keys if k in SEED_FREE_KEYS or table[k].nunique() > 1]
+    varying = [k for k in keys if k in families.POINT_KEYS or table[k].nunique() > 1]
     constant = {k: table[k].iloc[0] for k in keys if k not in varying}
     return varying, constant
 

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 from flax import linen as nn
 
-from shapestudy.training import families
+from shapestudy import families
 
 
 class MLPEncoder(nn.Module):
@@ -136,7 +136,7 @@ class AutoEncoder(nn.Module):
 
 
 def make_model(model: str, arch: str, latent_dim: int, image_shape, hidden: Sequence[int] = ()) -> AutoEncoder:
-    """The network of a model family of the registry (shapestudy.training.families); `hidden`: the MLP
+    """The network of a model family of the registry (shapestudy.families); `hidden`: the MLP
     encoder's hidden widths (training.hidden), mirrored by its decoder."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown arch {arch!r}: expected one of {sorted(ARCHITECTURES)}")

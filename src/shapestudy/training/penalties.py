@@ -1,5 +1,5 @@
 """The regulariser each deterministic family adds to its reconstruction loss, named by the family
-registry (training/families.py). Each takes the parameters, the batch's codes, a key and the run's
+registry (families.py). Each takes the parameters, the batch's codes, a key and the run's
 TrainConfig, and returns one number averaged over the batch (the losses' convention)."""
 
 import jax

@@ -14,38 +14,16 @@ import optax
 import pandas as pd
 from flax.training import train_state
 
-from shapestudy import seeds
+from shapestudy import config as study_config
+from shapestudy import families, seeds
 from shapestudy.data import pixels
-from shapestudy.training import families, penalties, stopping
+from shapestudy.training import penalties, stopping
 from shapestudy.training.losses import kl_divergence, reconstruction_error
 from shapestudy.training.models import make_model
 
-# The fields that name a run (families.run_id); TrainConfig.describe lists the others.
-RUN_FIELDS = ("model", "arch", "reconstruction", "latent_dim", "seed", *families.HYPERPARAMETERS)
 
-
-@dataclasses.dataclass(frozen=True)
-class TrainConfig:
-    """Everything that determines one trained model."""
-
-    model: str
-    arch: str
-    latent_dim: int
-    seed: int
-    beta: float = 0.0  # the family's hyper-parameters (families.HYPERPARAMETERS), neutral by default
-    code_weight: float = 0.0
-    decoder_l2: float = 0.0
-    mmd_weight: float = 0.0
-    reconstruction: str = "mse"
-    max_epochs: int = 30  # a safety cap: the run stops earlier when it converges (stopping.py)
-    patience: int = 10
-    tolerance: float = 1e-3
-    reductions: int = 0  # step-size reductions on plateaus before a plateau stops the run
-    reduction_factor: float = 0.5  # each reduction multiplies the step size by this
-    batch_size: int = 128
-    learning_rate: float = 1e-3  # the step size after the warmup, before any reduction
-    warmup_epochs: int = 0
-    hidden: tuple[int, ...] = (256, 128)  # the MLP encoder's hidden widths; its decoder mirrors them
+class _TrainConfigMethods:
+    """What a TrainConfig does; its fields are made below from the run specification and the schema."""
 
     def __post_init__(self):
         # A run record or a config gives a list; a tuple keeps the config hashable (compile caches).
@@ -58,7 +36,7 @@ class TrainConfig:
 
     def describe(self) -> str:
         """The run's name and every setting of its training, for error messages."""
-        settings = ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(self).items() if k not in RUN_FIELDS)
+        settings = ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(self).items() if k not in families.RUN_KEYS)
         return f"{self.name} ({settings})"
 
     @property
@@ -72,6 +50,43 @@ class TrainConfig:
     def step_size(self, reductions: int) -> float:
         """Adam's step size after the warmup and `reductions` reductions."""
         return self.learning_rate * self.reduction_factor**reductions
+
+
+_PYTHON_TYPES = {"integer": int, "number": float, "array": tuple, "boolean": bool}
+
+
+def _fields() -> list[tuple]:
+    """TrainConfig's fields, typed as the schema types them: the keys that name a run
+    (families.RUN_KEYS; a hyper-parameter defaults to its neutral value, the others are required)
+    and the training settings of a run's identity, which default to the schema's defaults."""
+    schema = study_config.schema()
+    axes = {key: spec for name in families.FAMILIES for key, spec in families.sweep_axes(name)["properties"].items()}
+
+    def item_type(key: str) -> type:
+        spec = axes[key]
+        spec = schema["$defs"][spec["$ref"].rsplit("/", 1)[-1]] if "$ref" in spec else spec
+        return _PYTHON_TYPES.get(spec["items"].get("type"), str)
+
+    fields = [("model", str)]
+    for key in families.RUN_KEYS[1:]:
+        neutral = families.HYPERPARAMETERS[key].neutral if key in families.HYPERPARAMETERS else dataclasses.MISSING
+        fields.append((key, item_type(key), dataclasses.field(default=neutral)))
+    training = schema["properties"]["training"]["properties"]
+    for key, spec in training.items():
+        if key not in study_config.job_settings():
+            default = tuple(spec["default"]) if spec["type"] == "array" else spec["default"]
+            fields.append((key, _PYTHON_TYPES[spec["type"]], dataclasses.field(default=default)))
+    return fields
+
+
+# Everything that determines one trained model: TrainConfig(model="vae", arch="mlp",
+# reconstruction="bce", latent_dim=4, beta=1.0, seed=0, max_epochs=20); a training setting not
+# given is the default study's. Adding a hyper-parameter or a training setting is a line of the
+# registry (families.HYPERPARAMETERS) or of the schema, not a field here.
+TrainConfig = dataclasses.make_dataclass(
+    "TrainConfig", _fields(), bases=(_TrainConfigMethods,), frozen=True, kw_only=True
+)
+TrainConfig.__module__ = __name__  # where pickles and reprs find it
 
 
 class DivergenceError(RuntimeError):

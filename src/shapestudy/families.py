@@ -1,9 +1,11 @@
-"""The model registry: one entry per model family, saying everything the rest of the study needs
-to know about it. Config, point ids, training, tables, figures, the Experiments section and the
-schema's sweep read it; nothing else tests a model's name.
+"""The run specification: the model registry (one entry per model family, saying everything the
+rest of the study needs to know about it) and the keys that name a run. Config, point ids,
+training, tables, claims, figures, the Experiments section and the schema's sweep read it; nothing
+else tests a model's name or lists a run's keys.
 
-A family's identity is its name, the architecture, the latent size, the seed and the
-hyper-parameters it lists (beta for the VAE). A hyper-parameter a family does not list takes its
+A run's identity is its family, the axes every family sweeps (SHARED_AXES), the hyper-parameters
+its family lists (beta for the VAE) and the seed: RUN_KEYS; a point of the sweep is a run without
+its seed: POINT_KEYS. A hyper-parameter a family does not list takes its
 neutral value in the run's configuration (beta = 0 for the AE: no KL term) and stays out of its
 point id, label and table cells. A family's regulariser beside the reconstruction (and the VAE's
 KL) is a function of training/penalties.py, named by the family: adding a family is its penalty
@@ -45,6 +47,11 @@ HYPERPARAMETERS = {
         Hyperparameter("mmd_weight", "m", "λ", 0.0, WEIGHT),  # the WAE's weight of MMD(codes, N(0, I))
     )
 }
+
+# The axes every family sweeps, each with its list's definition in config.schema.yaml's $defs.
+SHARED_AXES = {"arch": "arch_list", "reconstruction": "reconstructions", "latent_dim": "latent_dims"}
+POINT_KEYS = ("model", *SHARED_AXES, *HYPERPARAMETERS)  # a configuration of the sweep
+RUN_KEYS = (*POINT_KEYS, "seed")  # a trained run: its configuration and its seed
 
 FAMILIES = {
     family.name: family
@@ -108,11 +115,7 @@ def uses(models, hyperparameter: str) -> list[bool]:
 
 def sweep_axes(name: str) -> dict:
     """The JSON schema of one family's lists under `sweep` (config.schema.yaml's $defs by name)."""
-    axes = {
-        "arch": {"$ref": "#/$defs/arch_list"},
-        "reconstruction": {"$ref": "#/$defs/reconstructions"},
-        "latent_dim": {"$ref": "#/$defs/latent_dims"},
-    }
+    axes = {axis: {"$ref": f"#/$defs/{definition}"} for axis, definition in SHARED_AXES.items()}
     for hyperparameter in family(name).hyperparameters:
         items = HYPERPARAMETERS[hyperparameter].schema
         axes[hyperparameter] = {"type": "array", "minItems": 1, "uniqueItems": True, "items": items}
