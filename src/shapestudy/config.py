@@ -7,13 +7,16 @@ import copy
 import functools
 import itertools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jsonschema
 import yaml
 
 from shapestudy import families, preconditions
 from shapestudy.data.grid import FactorGrid, from_settings
 from shapestudy.sizes import STORED_SAMPLES
+
+if TYPE_CHECKING:
+    import jsonschema
 
 # Package data, so that an installed (not only an editable) package validates; the workflow's
 # workflow/schemas/config.schema.yaml is a link to it.
@@ -94,6 +97,8 @@ def validate(config: dict, schema_path: Path = SCHEMA) -> dict:
     number spelling give equal configs, so Snakemake, which compares rule params as text, reruns
     nothing for them."""
     spec = schema(Path(schema_path))
+    import jsonschema  # here, not at the top: a training job reads the schema (TrainConfig) but validates nothing
+
     validator = jsonschema.Draft202012Validator(spec)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), e.path))
     if errors:
