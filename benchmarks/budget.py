@@ -55,7 +55,8 @@ def runs_of(study: Path) -> pd.DataFrame:
     rows = []
     for path in sorted((study / "results" / "models").glob("*/record.json")):
         record = json.loads(path.read_text())
-        rows.append({"run": path.parent.name, **{k: record["config"][k] for k in families.RUN_KEYS}, "epochs": record["epochs_run"], "converged": record["converged"],
+        rows.append({"run": path.parent.name, **{k: record["config"][k] for k in families.RUN_KEYS},
+                     "epochs": record["epochs_run"], "converged": record["converged"],
                      "stop_reason": record["stop_reason"]})
     return pd.DataFrame(rows)
 

@@ -162,7 +162,8 @@ def throughput(images: np.ndarray, repeats: int, conv_images: int, log) -> tuple
     for arch, model, batch in CASES:
         x = images if arch == "mlp" else images[:conv_images]
         # The widths of benchmarks/torch_reference.py, which the comparison needs.
-        cfg = train.TrainConfig(model=model, arch=arch, reconstruction="mse", latent_dim=LATENT_DIM, seed=0, beta=BETA, batch_size=batch, hidden=(512, 256))
+        cfg = train.TrainConfig(model=model, arch=arch, reconstruction="mse", latent_dim=LATENT_DIM, seed=0, beta=BETA,
+                                batch_size=batch, hidden=(512, 256))
         state = train.create_state(cfg, x.shape[1:])
         epoch = train.make_train_epoch(cfg)
         xj = jnp.asarray(x)

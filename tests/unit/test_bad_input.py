@@ -177,7 +177,8 @@ def test_the_generator_version_written_is_the_one_read(tmp_path, dataset_table):
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
     directory = tmp_path_factory.mktemp("model")
-    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0, max_epochs=1)
+    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0,
+                               max_epochs=1)
     state = train.create_state(config, (12, 12))
     artifacts.save_params(directory / "params.msgpack", state.params)
     files.write_json(directory / "record.json", {"config": dataclasses.asdict(config), "image_shape": [12, 12]})
@@ -206,7 +207,8 @@ def test_corrupt_model_files_are_one_line_naming_the_file(tmp_path, saved_model,
 
 
 def test_params_of_another_shape_are_refused(tmp_path, saved_model):
-    other = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=3, seed=0, beta=1.0, max_epochs=1)
+    other = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=3, seed=0, beta=1.0,
+                              max_epochs=1)
     artifacts.save_params(tmp_path / "params.msgpack", train.create_state(other, (12, 12)).params)
     with pytest.raises(ValueError, match="parameter shapes differ"):
         artifacts.load_model(tmp_path / "params.msgpack", saved_model / "record.json")

@@ -52,7 +52,8 @@ def splits(tmp_path_factory):
 
 @pytest.mark.parametrize("model, beta", [("ae", 0.0), ("vae", 1.0)])
 def test_conv_training_lowers_the_loss(splits, model, beta):
-    config = train.TrainConfig(model=model, arch="conv", reconstruction="mse", latent_dim=4, seed=0, beta=beta, max_epochs=6, batch_size=32)
+    config = train.TrainConfig(model=model, arch="conv", reconstruction="mse", latent_dim=4, seed=0, beta=beta,
+                               max_epochs=6, batch_size=32)
     train_images, validation_images = splits
     state, history, _ = train.train(config, train_images[:384], validation_images, log=lambda _: None)
     assert np.isfinite(history[["train_loss", "validation_loss"]].to_numpy()).all()
@@ -66,7 +67,8 @@ def test_conv_training_lowers_the_loss(splits, model, beta):
 def test_the_step_loop_and_the_scan_draw_the_same_batches(splits, monkeypatch):
     """The conv epoch (a Python loop of jitted steps) and the MLP epoch (one lax.scan) are two
     schedules of one computation: forced onto the MLP, they give the same parameters."""
-    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0, batch_size=64)
+    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0,
+                               batch_size=64)
     images = jnp.asarray(splits[0])
 
     def one_epoch():

@@ -25,7 +25,8 @@ def images():
 
 @pytest.mark.parametrize("model, beta", [("ae", 0.0), ("vae", 1.0)])
 def test_train_raises_divergence_naming_configuration_and_epoch(images, model, beta):
-    config = train.TrainConfig(model=model, arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=beta, max_epochs=3,
+    config = train.TrainConfig(model=model, arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=beta,
+                               max_epochs=3,
                                batch_size=32, learning_rate=HUGE_LEARNING_RATE)
     lines = []
     with pytest.raises(train.DivergenceError) as caught:
@@ -40,7 +41,8 @@ def test_train_raises_divergence_naming_configuration_and_epoch(images, model, b
 
 
 def test_a_sane_learning_rate_does_not_diverge(images):
-    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, max_epochs=2, batch_size=32)
+    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, max_epochs=2,
+                               batch_size=32)
     _, history, _ = train.train(config, *images, log=lambda line: None)
     assert np.isfinite(history.drop(columns="epoch").to_numpy()).all()
 

@@ -62,7 +62,8 @@ def test_the_rae_penalty_by_hand():
               "decoder": {"Dense_0": {"kernel": rng.normal(size=(2, 3)), "bias": rng.normal(size=3)},
                           "Dense_1": {"kernel": rng.normal(size=(3, 4)), "bias": rng.normal(size=4)}}}
     codes = rng.normal(size=(5, 2))
-    config = train.TrainConfig(model="rae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, code_weight=0.5, decoder_l2=0.01)
+    config = train.TrainConfig(model="rae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, code_weight=0.5,
+                               decoder_l2=0.01)
     by_hand = 0.5 * np.mean([0.5 * sum(c**2 for c in code) for code in codes]) + 0.01 * sum(
         (w**2).sum() for w in (params["decoder"]["Dense_0"]["kernel"], params["decoder"]["Dense_1"]["kernel"]))
     penalty = penalties.rae(jax.tree.map(jnp.asarray, params), jnp.asarray(codes), jax.random.PRNGKey(0), config)

@@ -98,13 +98,15 @@ def test_a_family_with_a_hyperparameter_of_its_own_is_two_registry_lines(tmp_pat
     shutil.copytree(ROOT / "src" / "shapestudy", package, ignore=shutil.ignore_patterns("__pycache__"))
     registry = package / "families.py"
     text = registry.read_text()
-    for anchor, line in [('        Hyperparameter("beta",', '        Hyperparameter("noise", "n", "ν", 0.0, WEIGHT),\n'),
-                         ('        ModelFamily("ae",', '        ModelFamily("dae", "DAE", False, "#444444", "Greys", ("noise",)),\n')]:
+    added = {'        Hyperparameter("beta",': '        Hyperparameter("noise", "n", "ν", 0.0, WEIGHT),\n',
+             '        ModelFamily("ae",': '        ModelFamily("dae", "DAE", False, "#444444", "Greys", ("noise",)),\n'}
+    for anchor, line in added.items():
         assert text.count(anchor) == 1
         text = text.replace(anchor, line + anchor)
     registry.write_text(text)
     config = default_config()
-    config["sweep"]["dae"] = {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "noise": [0.5], "seed": [0]}
+    config["sweep"]["dae"] = {"arch": ["mlp"], "reconstruction": ["mse"], "latent_dim": [2], "noise": [0.5],
+                              "seed": [0]}
     done = subprocess.run([sys.executable, "-c", NEW_FAMILY], input=json.dumps(config), capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(tmp_path)}, check=True)
     name, noise, label, neutral, point_keys = json.loads(done.stdout)

@@ -14,7 +14,8 @@ from shapestudy.data import dataset
 from shapestudy.data.grid import FactorGrid
 from shapestudy.training import checkpoint, train
 
-CONFIG = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0, max_epochs=8, batch_size=32)
+CONFIG = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0, max_epochs=8,
+                           batch_size=32)
 
 
 @pytest.fixture(scope="module")

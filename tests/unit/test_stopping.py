@@ -95,7 +95,8 @@ def validation_loss(config, state, images):
 
 
 def test_a_real_training_stops_on_a_plateau_at_its_lowest_step_size_and_keeps_its_best_epoch(splits):
-    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, max_epochs=300, patience=3, tolerance=0.02,
+    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, max_epochs=300,
+                               patience=3, tolerance=0.02,
                                reductions=2, batch_size=32, learning_rate=3e-3)
     lines = []
     state, history, verdict = train.train(config, *splits, log=lines.append)
@@ -112,7 +113,8 @@ def test_a_real_training_stops_on_a_plateau_at_its_lowest_step_size_and_keeps_it
 
 
 def test_a_real_training_still_improving_hits_the_cap_and_is_flagged(splits):
-    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0, max_epochs=4, patience=2,
+    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, beta=1.0,
+                               max_epochs=4, patience=2,
                                tolerance=0.0, batch_size=32, warmup_epochs=1)
     _, history, verdict = train.train(config, *splits, log=lambda _: None)
     assert verdict.stop_reason == "max_epochs" and not verdict.converged and len(history) == 4
@@ -123,7 +125,8 @@ def test_a_real_training_still_improving_hits_the_cap_and_is_flagged(splits):
 def test_the_step_size_follows_the_warmup_then_the_reductions(splits):
     """Adam's step is learning_rate x the warmup's fraction x factor^reductions: the optimizer state
     holds the step size the rule set, and during the warmup the update grows step by step."""
-    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, max_epochs=3, batch_size=32, learning_rate=2e-3,
+    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=2, seed=0, max_epochs=3,
+                               batch_size=32, learning_rate=2e-3,
                                warmup_epochs=1, reductions=3, reduction_factor=0.25)
     state = train.create_state(config, splits[0].shape[1:], len(splits[0]))
     reduced = train.set_step_size(state, config.step_size(2))

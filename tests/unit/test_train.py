@@ -23,8 +23,8 @@ FAMILY_SETTINGS = {"ae": {}, "vae": {"beta": 1.0}, "rae": {"code_weight": 3.0, "
 def trained(splits):
     """Each family trained for 4 epochs from the same seed: state and history."""
     def one(model):
-        config = train.TrainConfig(model=model, arch="mlp", reconstruction="mse", latent_dim=4, seed=0, max_epochs=4, batch_size=64,
-                                   **FAMILY_SETTINGS[model])
+        config = train.TrainConfig(model=model, arch="mlp", reconstruction="mse", latent_dim=4, seed=0, max_epochs=4,
+                                   batch_size=64, **FAMILY_SETTINGS[model])
         state, history, _ = train.train(config, *splits, log=lambda _: None)
         return state, history
     return {model: one(model) for model in FAMILY_SETTINGS}
@@ -55,7 +55,8 @@ def test_the_rae_shrinks_its_codes_and_the_wae_pulls_them_to_the_prior(splits, t
 
 def test_same_seed_same_parameters_other_seed_other_parameters(splits):
     def trained(seed):
-        config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=seed, beta=1.0, max_epochs=2, batch_size=64)
+        config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=2, seed=seed, beta=1.0,
+                                   max_epochs=2, batch_size=64)
         return serialization.to_bytes(train.train(config, *splits, log=lambda _: None)[0].params)
 
     assert trained(3) == trained(3)
@@ -63,7 +64,8 @@ def test_same_seed_same_parameters_other_seed_other_parameters(splits):
 
 
 def test_reconstructions_are_images(splits):
-    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=4, seed=0, max_epochs=2, batch_size=64)
+    config = train.TrainConfig(model="ae", arch="mlp", reconstruction="mse", latent_dim=4, seed=0, max_epochs=2,
+                               batch_size=64)
     state, _, _ = train.train(config, *splits, log=lambda _: None)
     images = reconstruct(state.apply_fn.__self__, state.params, splits[1], "mse")
     assert images.shape == splits[1].shape
@@ -75,7 +77,8 @@ def test_the_configured_widths_are_trained_and_restored_from_the_run_record(spli
 
     from shapestudy.training import artifacts
 
-    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=3, seed=0, beta=1.0, max_epochs=1, batch_size=64,
+    config = train.TrainConfig(model="vae", arch="mlp", reconstruction="mse", latent_dim=3, seed=0, beta=1.0,
+                               max_epochs=1, batch_size=64,
                                hidden=[24, 12])  # a list, as a config or a run record gives it
     state, _, _ = train.train(config, *splits, log=lambda _: None)
     encoder, decoder = state.params["encoder"], state.params["decoder"]
@@ -94,7 +97,8 @@ def test_an_ae_and_a_vae_of_one_seed_start_from_the_same_shared_layers(splits):
     """Paired seeds (claims.pairing): where their layers coincide (all but the VAE's logvar head)
     an AE and a VAE of one seed are initialised alike; another seed starts elsewhere."""
     def start(model, seed):
-        config = train.TrainConfig(model=model, arch="mlp", reconstruction="mse", latent_dim=4, seed=seed, beta=float(model == "vae"))
+        config = train.TrainConfig(model=model, arch="mlp", reconstruction="mse", latent_dim=4, seed=seed,
+                                   beta=float(model == "vae"))
         return train.create_state(config, splits[0].shape[1:], len(splits[0])).params
 
     ae, vae, other = start("ae", 5), start("vae", 5), start("vae", 6)

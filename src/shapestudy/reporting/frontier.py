@@ -17,7 +17,8 @@ SAMPLER = "frontier"  # the sampler column of a derived row: the frontier at the
 def curve(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows of one model's sweep samplers, in the order of their bandwidths."""
     sweep = rows[rows["sampler"].map(samplers.is_sweep)]
-    return sweep.iloc[np.argsort(sweep["sampler"].map(lambda name: samplers.by_name(name).bandwidth).to_numpy(), kind="stable")]
+    bandwidths = sweep["sampler"].map(lambda name: samplers.by_name(name).bandwidth).to_numpy()
+    return sweep.iloc[np.argsort(bandwidths, kind="stable")]
 
 
 def validity_at(novelty: np.ndarray, validity: np.ndarray, target: float) -> float:
