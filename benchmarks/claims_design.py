@@ -95,6 +95,16 @@ def verdicts(scores: dict, context: claims.Context) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def simulated(planned: list[claims.Plan], means: list[np.ndarray], rng, studies: int, seeds: int) -> list[np.ndarray]:
+    """(studies, U, seeds) values per plan: its cells' `means` plus normal noise of each cell's
+    seed sd in the study, independent between cells."""
+    values = []
+    for plan, mean in zip(planned, means):
+        sd = np.nan_to_num(np.nanstd(plan.cells.values, axis=-1, ddof=1))
+        values.append(mean[None, :, None] + sd[None, :, None] * rng.standard_normal((studies, len(mean), seeds)))
+    return values
+
+
 def projected(planned: list[claims.Plan], settings: dict, seeds: list[int], studies: int = 200) -> pd.DataFrame:
     """The share of rows decided with n seeds per configuration, were each cell's mean and seed sd
     the truth: studies simulated with normal noise, independent between cells (a run's samplers
@@ -103,11 +113,7 @@ def projected(planned: list[claims.Plan], settings: dict, seeds: list[int], stud
     rng = np.random.default_rng(0)
     rows = []
     for n in seeds:
-        values = []
-        for plan in planned:
-            mean = np.nanmean(plan.cells.values, axis=-1)
-            sd = np.nan_to_num(np.nanstd(plan.cells.values, axis=-1, ddof=1))
-            values.append(mean[None, :, None] + sd[None, :, None] * rng.standard_normal((studies, len(mean), n)))
+        values = simulated(planned, [np.nanmean(plan.cells.values, axis=-1) for plan in planned], rng, studies, n)
         decided = claims.decide(planned, settings, values)
         undecided = statistics.VERDICTS.index(statistics.UNDECIDED)
         secondary = np.concatenate([d.verdict != undecided for d in decided.secondary], axis=-1)

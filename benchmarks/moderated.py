@@ -25,33 +25,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from claims_design import study_scores
+from claims_design import simulated, study_scores
 from scipy import special
+from variance_prior import d0_of
 
 from shapestudy.reporting import claims, statistics
 
 STUDIES = 2000
 
 
-def inverse_trigamma(y: np.ndarray) -> np.ndarray:
-    """x with trigamma(x) = y (Smyth 2004's Newton iteration), for y > 0."""
-    x = 0.5 + 1.0 / y
-    for _ in range(50):
-        step = special.polygamma(1, x) * (1 - special.polygamma(1, x) / y) / special.polygamma(2, x)
-        x = x + step
-    return x
-
-
 def prior(variances: np.ndarray, dof: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(d0, s0^2) over the last axis (cells) of variances (..., U) with dof (U,); zero variances
-    (a score that does not move between seeds) are left out of the fit."""
-    usable = (variances > 0) & np.isfinite(variances)
-    logs = np.where(usable, np.log(np.where(usable, variances, 1.0)) - special.digamma(dof / 2) + np.log(dof / 2),
-                    np.nan)
-    mean = np.nanmean(logs, axis=-1)
-    spread = np.nanvar(logs, axis=-1, ddof=1) - np.mean(special.polygamma(1, dof / 2))
-    d0 = np.where(spread > 0, 2 * inverse_trigamma(np.maximum(spread, 1e-12)), np.inf)
-    s0 = np.exp(mean + np.where(np.isfinite(d0), special.digamma(d0 / 2) - np.log(d0 / 2), 0.0))
+    """(d0, s0^2) over the last axis (cells) of variances and their dof (..., U); cells whose
+    variance is 0 (a score that does not move between seeds) or unknown are left out of the fit."""
+    usable = (variances > 0) & (dof > 0)
+    half = np.where(usable, dof, 1.0) / 2
+    logs = np.where(usable, np.log(np.where(usable, variances, 1.0)) - special.digamma(half) + np.log(half), np.nan)
+    trigamma = np.nanmean(np.where(usable, special.polygamma(1, half), np.nan), axis=-1)
+    d0 = d0_of(np.nanvar(logs, axis=-1, ddof=1), trigamma)
+    finite = np.isfinite(d0)
+    half0 = np.where(finite, d0, 2.0) / 2
+    s0 = np.exp(np.nanmean(logs, axis=-1) + np.where(finite, special.digamma(half0) - np.log(half0), 0.0))
     return d0, s0
 
 
@@ -62,7 +55,7 @@ def moderated_rows(values: np.ndarray, weights: np.ndarray, constants: np.ndarra
     dof = (n - 1).astype(np.float64)
     means = np.nanmean(values, axis=-1)
     variances = np.nanvar(values, axis=-1, ddof=1)
-    d0, s0 = prior(variances, dof.max(axis=tuple(range(dof.ndim - 1))) if dof.ndim > 1 else dof)
+    d0, s0 = prior(variances, dof)
     d0, s0 = np.asarray(d0)[..., None], np.asarray(s0)[..., None]
     finite = np.isfinite(d0)
     shrunk = np.where(finite, (np.where(finite, d0, 0) * s0 + dof * variances) / (np.where(finite, d0, 0) + dof), s0)
@@ -97,16 +90,7 @@ def null_means(plan: claims.Plan) -> np.ndarray:
     return means
 
 
-def simulated(planned, means, rng, studies: int = STUDIES) -> list[np.ndarray]:
-    out = []
-    for plan, mean in zip(planned, means):
-        sd = np.nan_to_num(np.nanstd(plan.cells.values, axis=-1, ddof=1))
-        seeds = plan.cells.values.shape[-1]
-        out.append(mean[None, :, None] + sd[None, :, None] * rng.standard_normal((studies, len(mean), seeds)))
-    return out
-
-
-def undecided_share(decisions) -> float:
+def decided_share(decisions) -> float:
     code = statistics.VERDICTS.index(statistics.UNDECIDED)
     return float(np.concatenate([d.verdict != code for d in decisions], axis=-1).mean())
 
@@ -125,16 +109,16 @@ def main(argv=None) -> None:
         own = decide_rows(planned, settings, [p.cells.values for p in planned], moderated)
         rng = np.random.default_rng(7)
         at_study = decide_rows(planned, settings, simulated(planned, [np.nanmean(p.cells.values, axis=-1)
-                                                                      for p in planned], rng, 200), moderated)
-        null_values = simulated(planned, [null_means(p) for p in planned], rng)
+                                                                      for p in planned], rng, 200, 3), moderated)
+        null_values = simulated(planned, [null_means(p) for p in planned], rng, STUDIES, 3)
         holm = decide_rows(planned, {**settings, "secondary_correction": "holm"}, null_values, moderated)
         bh = decide_rows(planned, {**settings, "secondary_correction": "bh"}, null_values, moderated)
         fwer = [float((d.p_adjusted < alpha).any(axis=-1).mean()) for d in holm]
         directions = [statistics.VERDICTS.index(v) for v in (statistics.SUPPORTED, statistics.CONTRADICTED)]
         false_direction = [np.isin(d.verdict, directions).any(axis=-1).mean() for d in bh]
         rows.append({"variances": "moderated" if moderated else "each cell's (Welch)",
-                     "rows decided in the study": f"{undecided_share(own):.1%}",
-                     "decided at the study's means and sds": f"{undecided_share(at_study):.1%}",
+                     "rows decided in the study": f"{decided_share(own):.1%}",
+                     "decided at the study's means and sds": f"{decided_share(at_study):.1%}",
                      "Holm FWER per claim under the null, worst": f"{max(fwer):.3f}",
                      "median": f"{np.median(fwer):.3f}",
                      "BH: studies with a false supported or contradicted, worst": f"{max(false_direction):.3f}"})

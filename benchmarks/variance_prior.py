@@ -19,24 +19,35 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from shapestudy import families
 
 SETTINGS = ("sampler", "sigma")  # the settings that are a table's rows beside the configuration
 
 
+def inverse_trigamma(y: np.ndarray) -> np.ndarray:
+    """x with trigamma(x) = y (Smyth 2004's Newton iteration), for y > 0."""
+    x = 0.5 + 1.0 / y
+    for _ in range(50):
+        x = x + special.polygamma(1, x) * (1 - special.polygamma(1, x) / y) / special.polygamma(2, x)
+    return x
+
+
+def d0_of(spread, trigamma_of_dof) -> np.ndarray:
+    """The prior's degrees of freedom from the spread (variance) of the cells' log variances and
+    the mean trigamma(d / 2) of their degrees of freedom d: the spread beyond the chi-square's,
+    through trigamma's inverse; infinite when there is none."""
+    excess = np.asarray(spread - trigamma_of_dof, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(excess > 0, 2 * inverse_trigamma(np.where(excess > 0, excess, 1.0)),
+                        np.where(np.isnan(excess), np.nan, np.inf))
+
+
 def prior_df(log_variances: np.ndarray, residual_dof: int, seeds: int) -> float:
-    """d0 from log variances of cells of `seeds` seeds: the spread of their logs beyond what a
-    chi-square of seeds - 1 degrees of freedom gives (trigamma), inverted through trigamma."""
-    d = seeds - 1
+    """d0 from log variances of cells of `seeds` seeds around a fit with `residual_dof`."""
     spread = np.sum((log_variances - log_variances.mean()) ** 2) / residual_dof if residual_dof > 0 else np.nan
-    excess = spread - special.polygamma(1, d / 2)
-    if not np.isfinite(excess):
-        return np.nan
-    if excess <= 0:
-        return np.inf
-    return 2 * optimize.brentq(lambda x: special.polygamma(1, x) - excess, 1e-8, 1e8)
+    return float(d0_of(spread, special.polygamma(1, (seeds - 1) / 2)))
 
 
 def design(table: pd.DataFrame) -> np.ndarray:

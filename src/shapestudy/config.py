@@ -77,11 +77,15 @@ def _fill_defaults(instance: dict, spec: dict) -> None:
             _fill_defaults(instance[key], sub)
 
 
+def resolved(spec: dict, root: dict) -> dict:
+    """`spec`, or the definition under the root's $defs that its $ref names."""
+    return root["$defs"][spec["$ref"].rsplit("/", 1)[-1]] if "$ref" in spec else spec
+
+
 def _canonical(value, spec: dict, root: dict):
     """`value` as the schema reads it: mappings with their keys sorted, and numbers where the schema
     says number as floats (1 and 1.0 are the same learning rate)."""
-    if "$ref" in spec:
-        spec = root["$defs"][spec["$ref"].rsplit("/", 1)[-1]]
+    spec = resolved(spec, root)
     if isinstance(value, dict):
         return {key: _canonical(value[key], spec.get("properties", {}).get(key, {}), root) for key in sorted(value)}
     if isinstance(value, list):

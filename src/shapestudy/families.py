@@ -9,7 +9,7 @@ its seed: POINT_KEYS. A hyper-parameter a family does not list takes its
 neutral value in the run's configuration (beta = 0 for the AE: no KL term) and stays out of its
 point id, label and table cells. A family's regulariser beside the reconstruction (and the VAE's
 KL) is a function of training/penalties.py, named by the family: adding a family is its penalty
-there and one line here.
+there and one line here, and one more per hyper-parameter of its own.
 """
 
 from __future__ import annotations

@@ -60,12 +60,11 @@ def _fields() -> list[tuple]:
     (families.RUN_KEYS; a hyper-parameter defaults to its neutral value, the others are required)
     and the training settings of a run's identity, which default to the schema's defaults."""
     schema = study_config.schema()
-    axes = {key: spec for name in families.FAMILIES for key, spec in families.sweep_axes(name)["properties"].items()}
+    sweep = schema["properties"]["sweep"]["properties"].values()  # each family's lists
+    axes = {key: spec for family in sweep for key, spec in family["properties"].items()}
 
     def item_type(key: str) -> type:
-        spec = axes[key]
-        spec = schema["$defs"][spec["$ref"].rsplit("/", 1)[-1]] if "$ref" in spec else spec
-        return _PYTHON_TYPES.get(spec["items"].get("type"), str)
+        return _PYTHON_TYPES.get(study_config.resolved(axes[key], schema)["items"].get("type"), str)
 
     fields = [("model", str)]
     for key in families.RUN_KEYS[1:]:
