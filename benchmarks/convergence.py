@@ -71,10 +71,10 @@ def run_one(task) -> dict:
     cpus.configure_xla()
     from shapestudy.training import train
 
-    config = train.TrainConfig(arch="mlp", seed=0, **fields)
+    config = train.TrainConfig(**{"arch": "mlp", "seed": 0, **fields})
     _, history, verdict = train.train(config, *load_splits(Path(directory)), log=lambda line: None)
     seconds = statistics.median(history["seconds"].iloc[1:]) if len(history) > 1 else history["seconds"].iloc[0]
-    return {"configuration": name, "option": option, "config": dataclasses.asdict(config),
+    return {"configuration": name, "option": option, "seed": config.seed, "config": dataclasses.asdict(config),
             "validation_loss": history["validation_loss"].astype(float).tolist(), "seconds_per_epoch": seconds,
             "verdict": verdict.record()}
 
