@@ -1,10 +1,11 @@
 """Do the verdicts replicate? The default study run again with fresh seeds (none of the first run's),
 from clean, and its claims compared with a finished study's, row by row (not a pass/fail test).
 
-    .venv/bin/python benchmarks/replicate.py --study DIR [--seeds 3 4 5] [--config config.yaml] [--compare-only]
+    .venv/bin/python benchmarks/replicate.py --study DIR [--seeds 5 6 7 8 9] [--config config.yaml] [--compare-only]
 
 DIR is a finished study (its results/). The config (config.yaml by default) is run with every
-model's seed list replaced by --seeds, in DIR-seeds-3-4-5 (from clean: a folder left by an earlier
+model's seed list replaced by --seeds (by default as many as the config's, each above its largest),
+in DIR-seeds-5-6-7-8-9 (from clean: a folder left by an earlier
 run is removed), timed; with --compare-only, a finished DIR-seeds-... is compared as it is. Writes benchmarks/out/replicate.json and prints Markdown for
 benchmarks/RESULTS.md: the primary verdicts side by side, and the secondary verdicts' agreement.
 """
@@ -44,6 +45,13 @@ def fresh_study(config_path: Path, seeds: list[int], target: Path) -> float:
     return time.perf_counter() - start
 
 
+def fresh_seeds(config_path: Path) -> list[int]:
+    """As many seeds as the config's largest seed list, each above all of its seeds: none reused."""
+    lists = [axes["seed"] for axes in yaml.safe_load(config_path.read_text())["sweep"].values()]
+    start = 1 + max(max(seeds) for seeds in lists)
+    return list(range(start, start + max(map(len, lists))))
+
+
 def compared(first: Path, second: Path) -> pd.DataFrame:
     """The claims tables of two studies side by side, one row per comparison."""
     a = pd.read_csv(first / "results" / "tables" / "claims.csv")
@@ -55,11 +63,12 @@ def compared(first: Path, second: Path) -> pd.DataFrame:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", type=Path, required=True)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[3, 4, 5])
+    parser.add_argument("--seeds", type=int, nargs="+", help="default: as many as the config's, none of them")
     parser.add_argument("--config", type=Path, default=ROOT / "config.yaml")
     parser.add_argument("--compare-only", action="store_true", help="compare a finished fresh-seed study")
     args = parser.parse_args(argv)
     study = args.study.resolve()
+    args.seeds = args.seeds or fresh_seeds(args.config.resolve())
     target = study.with_name(f"{study.name}-seeds-{'-'.join(map(str, args.seeds))}")
     seconds = float("nan") if args.compare_only else fresh_study(args.config.resolve(), args.seeds, target)
     both = compared(study, target)

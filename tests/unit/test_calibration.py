@@ -98,8 +98,9 @@ def test_holm_holds_the_family_wise_error_of_every_family(default_study):
     families = {"primary": decided.primary} | {p.claim.name: d for p, d in zip(planned, decided.secondary)}
     rates = {name: rejected(d.p_adjusted, alpha).mean() for name, d in families.items()}
     assert all(rate <= mc_bound(alpha) for rate in rates.values()), rates
-    # Not vacuous: the families reject at about their level (Holm is close to exact here).
-    assert min(rates.values()) >= alpha / 2, rates
+    # Not vacuous: the primary family rejects at about its level (Holm is close to exact here; the
+    # rows comparing two configurations are conservative by design, Hsu's degrees of freedom).
+    assert rates["primary"] >= alpha / 2, rates
     verdicts = [errors(d, (SUPPORTED, CONTRADICTED)).mean() for d in families.values()]
     assert max(verdicts) <= mc_bound(alpha), verdicts
 
@@ -171,7 +172,8 @@ def test_a_planted_effect_is_decided_with_the_promised_power(default_study):
     means[plus] += effect
     # The truth, read off a pilot of many seeds: the contrast the power table works from.
     pilot = simulate(plan, means, rng, seeds=400, scale=scale, studies=1)[0]
-    truth = statistics.contrast(pilot, plan.cells.point, plan.weights[block:block + 1], plan.constants[block:block + 1])
+    truth = statistics.contrast(pilot, plan.cells.point, plan.weights[block:block + 1], plan.constants[block:block + 1],
+                                conservative=True)  # a row's test (claims.decide)
     family = len(plan.weights) - 1
     level = statistics.planning_level("holm", 1 - settings["confidence"], family, decided=0)
     promised = int(statistics.seeds_needed(truth, plan.margin, level)[0])

@@ -127,7 +127,7 @@ def test_every_claim_has_a_margin_and_a_sentence_for_every_verdict(config):
 def known(metric, score, fields, setting):
     """Scores with known answers: the AE recovers 0.95 and the VAE 0.80 (latent >= 4); prior
     samples are valid 0.30 (VAE) and 0.02 (AE); fitted samplers give both 0.50 (equivalent); the
-    rate halves from beta 1 to 4; MIG sits at 0.30. A seed moves every score by +-1%."""
+    rate halves from beta 1 to 4; MIG sits at 0.30. A seed moves every score by +-1% around seed 1."""
     wobble = 0.01 * (fields["seed"] - 1) * (1 + 0.3 * fields["latent_dim"] / 16)
     vae = fields["model"] == "vae"
     if score == "factor_recovery":
@@ -144,6 +144,8 @@ def known(metric, score, fields, setting):
 
 
 def test_the_claims_of_known_scores(config):
+    # Seeds 0-2: the wobble averages to nothing, so the differences are the numbers above.
+    config = {**config, "sweep": {model: {**axes, "seed": [0, 1, 2]} for model, axes in config["sweep"].items()}}
     table = claims.decide_all(scores(config, known), context_of(config))
     primary = table[table["scope"] == claims.PRIMARY].set_index("claim")
     # Every claim answered once, in registry order; the frontier's need a bandwidth sweep.

@@ -54,10 +54,12 @@ def test_every_hyperparameter_is_a_training_setting_and_every_penalty_a_function
 
 
 def test_point_ids_carry_exactly_the_family_hyperparameters():
-    runs = study_config.runs(study_config.validate(default_config()))
+    config = study_config.validate(default_config())
+    runs = study_config.runs(config)
     points = study_config.points(runs)
     assert "ae-mlp-mse-z4" in points and "vae-mlp-bce-z4-b1" in points and "vae-mlp-mse-z4-b4" in points
-    assert all(len(seeds) == 3 for seeds in points.values())
+    # A point's runs are its seeds, all of them (both models sweep the same seeds).
+    assert {len(seeds) for seeds in points.values()} == {len(axes["seed"]) for axes in config["sweep"].values()}
     # The AE has no beta: its runs hold the neutral value, which its id and label leave out.
     ae = runs["ae-mlp-bce-z4-s0"]
     assert ae["beta"] == 0.0 and families.label(ae) == "AE z=4 bce" and families.variant(ae) == "AE bce"

@@ -28,6 +28,7 @@ from shapestudy.reporting.statistics import CONTRADICTED, EQUIVALENT, SUPPORTED,
 
 KEYS = tuple(families.SHARED_AXES)  # a block compares configurations of several families that share these
 PRIMARY, SECONDARY = "primary", "secondary"
+ROWS = {PRIMARY: slice(0, 1), SECONDARY: slice(1, None)}  # a plan's comparisons: its primary test, then its blocks
 PERCENTAGE_POINTS = "pp"
 
 
@@ -323,17 +324,14 @@ def plans(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Context) -
     return found
 
 
-def _take(c: statistics.Contrast, index) -> statistics.Contrast:
-    return statistics.Contrast(c.estimate[..., index], c.se[..., index], c.df[..., index],
-                               c.components[..., index, :], c.paired)
-
 
 @dataclasses.dataclass
 class Decided:
-    """Every plan's contrasts, the primary family's decision (a comparison per plan) and each plan's
-    secondary family's decision; arrays may have leading axes (simulated studies)."""
+    """Every plan's contrasts (its primary test's, its rows'), the primary family's decision (a
+    comparison per plan) and each plan's secondary family's decision; arrays may have leading axes
+    (simulated studies)."""
 
-    contrasts: list[statistics.Contrast]
+    contrasts: list[dict[str, statistics.Contrast]]
     primary: statistics.Decision
     secondary: list[statistics.Decision]
 
@@ -342,19 +340,30 @@ def decide(planned: list[Plan], settings: dict, values: list[np.ndarray] | None 
     """The verdicts of the plans' comparisons, from the study's values or from `values` (one array
     (..., U, S) per plan, for simulated studies)."""
     paired = settings["pairing"] == "paired"
-    contrasts = [statistics.contrast(plan.cells.values if values is None else values[i], plan.cells.point,
-                                     plan.weights, plan.constants, paired)
-                 for i, plan in enumerate(planned)]
+    contrasts = []
+    for i, plan in enumerate(planned):
+        cells = plan.cells.values if values is None else values[i]
+        contrasts.append({scope: statistics.contrast(cells, plan.cells.point, plan.weights[rows], plan.constants[rows],
+                                                     paired, conservative(scope, correction(settings, scope)))
+                          for scope, rows in ROWS.items()})
     # The primary family: each plan's first comparison.
-    primary = [np.concatenate([getattr(c, field)[..., :1] for c in contrasts], axis=-1)
-               for field in ("estimate", "se", "df")]
+    primary = [np.concatenate([getattr(c[PRIMARY], field) for c in contrasts], axis=-1) for field in ("estimate", "se", "df")]
     margins = np.array([plan.margin for plan in planned])
     confidence = settings["confidence"]
-    secondary = [statistics.decide(c.estimate[..., 1:], c.se[..., 1:], c.df[..., 1:], plan.margin,
+    secondary = [statistics.decide(c[SECONDARY].estimate, c[SECONDARY].se, c[SECONDARY].df, plan.margin,
                                    correction(settings, SECONDARY), confidence)
                  for c, plan in zip(contrasts, planned)]
     primary = statistics.decide(*primary, margins, correction(settings, PRIMARY), confidence)
     return Decided(contrasts, primary, secondary)
+
+
+def conservative(scope: str, adjusted_by: str) -> bool:
+    """Whether a scope's comparisons take Hsu's conservative degrees of freedom: the rows held to
+    their family-wise error (Holm), whose first step tests at alpha / R. A row compares one or two
+    configurations of a few seeds each, and that far in the tail Welch-Satterthwaite's degrees of
+    freedom are liberal; at the levels Benjamini-Hochberg reaches, and for the primary tests, which
+    pool tens of configurations, they hold (docs/science.md, the calibration test)."""
+    return scope == SECONDARY and adjusted_by == "holm"
 
 
 def correction(settings: dict, scope: str) -> str:
@@ -383,8 +392,8 @@ def decide_all(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Conte
         for scope, decision, index, family in ((PRIMARY, decided.primary, slice(i, i + 1), len(planned)),
                                                (SECONDARY, decided.secondary[i], slice(None), len(plan.rows) - 1)):
             rows = plan.rows[plan.rows["scope"] == scope]
-            c = _take(decided.contrasts[i], slice(0, 1) if scope == PRIMARY else slice(1, None))
-            weights = plan.weights[:1] if scope == PRIMARY else plan.weights[1:]
+            c = decided.contrasts[i][scope]
+            weights = plan.weights[ROWS[scope]]
             adjusted = correction(settings, scope)
             decided_now = int((decision.verdict[index] != VERDICTS.index(UNDECIDED)).sum())
             per_comparison = statistics.planning_level(adjusted, alpha, family, decided_now)
@@ -511,11 +520,16 @@ def note(table: pd.DataFrame) -> str:
                 for scope, rows in table.groupby("scope", sort=False)} if len(table) else {}
     by_scope = ", ".join(f"{name} for the {scope}" for scope, name in adjusted.items()) or "none tested"
     pairing = table["pairing"].iloc[0] if len(table) else "unpaired"
+    rows_held = table.loc[table["scope"] == SECONDARY, "correction"]
+    hsu = len(rows_held) and conservative(SECONDARY, rows_held.iloc[0])
+    degrees = ("n - 1 of the paired seeds" if pairing == "paired" else
+               "Welch-Satterthwaite's" + (", for the secondary rows Hsu's n - 1 of the compared configuration with "
+                                          "the fewest seeds" if hsu else ""))
     statements = "; ".join(f"{claim.name}: {claim.statement}" for claim in CLAIMS.values())
     return (f"Difference oriented so that > 0 supports the claim. Primary: one test per claim, the mean over its "
             f"blocks of their differences, the primary tests one family; secondary: each block, each claim's blocks "
-            f"a family. Each comparison is tested for a difference (two-sided t, {pairing} seeds, Welch-Satterthwaite "
-            f"degrees of freedom) and for equivalence within its margin (two one-sided tests); a family's p-values "
+            f"a family. Each comparison is tested for a difference (two-sided t, {pairing} seeds, degrees of freedom: "
+            f"{degrees}) and for equivalence within its margin (two one-sided tests); a family's p-values "
             f"are adjusted together ({by_scope}), a verdict needs an adjusted p-value below "
             f"{1 - confidence:.2g}; equivalent when the equivalence test decides. Interval: at the level the "
             f"correction asks of the difference test. d: the difference in seed standard deviations. Seeds for "

@@ -8,7 +8,11 @@ differences). Seeds of different configurations are trained independently, so th
 is a sum over configurations (points) of the variance over seeds of each point's share of the
 contrast, sum_{c in point} w_c x_c: the cells of one point (a model's samplers) come from the
 same runs and are correlated, and are combined per run before the variance is taken. Degrees of
-freedom: Welch-Satterthwaite over the points. The paired form instead takes the contrast seed by
+freedom: Welch-Satterthwaite over the points; or, asked for (a claim's rows held to Holm),
+Hsu's conservative n - 1 of the compared configuration with the fewest seeds, which holds its level
+whatever the ratio of the variances: with a few seeds per configuration and variances that differ
+tenfold, Welch-Satterthwaite's degrees of freedom are liberal at the far-tail levels that Holm asks
+of a family of tens of rows (benchmarks/welch_tails.py). The paired form instead takes the contrast seed by
 seed (an AE and a VAE of the same seed share their initialisation and batch order) and has n - 1
 degrees of freedom.
 
@@ -48,11 +52,13 @@ class Contrast:
     df: np.ndarray
     components: np.ndarray
     paired: bool
+    conservative: bool = False  # unpaired with Hsu's degrees of freedom: n - 1 of the smallest point
 
 
 def contrast(values: np.ndarray, point: np.ndarray, weights: np.ndarray, constants: np.ndarray,
-             paired: bool = False) -> Contrast:
-    """The contrasts `weights @ cell means - constants`.
+             paired: bool = False, conservative: bool = False) -> Contrast:
+    """The contrasts `weights @ cell means - constants`; unpaired, with Hsu's degrees of freedom if
+    `conservative`, else Welch-Satterthwaite's.
 
     values: (..., U, S) one score per cell and seed, nan where a point has no run of that seed;
     point: (U,) the index of each cell's point (configuration without its seed);
@@ -83,7 +89,7 @@ def contrast(values: np.ndarray, point: np.ndarray, weights: np.ndarray, constan
     n = valid.sum(axis=-1)[..., None, :]  # (..., 1, M)
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(involved, shares.sum(axis=-1) / n, 0.0).sum(axis=-1) - constants
-    return _welch(estimate, _components(shares, valid), n, involved)
+    return _unpaired(estimate, _components(shares, valid), n, involved, conservative)
 
 
 def _per_point(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -104,17 +110,21 @@ def _components(shares: np.ndarray, valid: np.ndarray) -> np.ndarray:
         return squares / (n - 1)
 
 
-def _welch(estimate, components, n, involved) -> Contrast:
-    """Standard error and Welch-Satterthwaite degrees of freedom from the variance components."""
+def _unpaired(estimate, components, n, involved, conservative: bool) -> Contrast:
+    """Standard error and degrees of freedom (Hsu's if `conservative`, else Welch-Satterthwaite's)
+    from the variance components."""
     with np.errstate(invalid="ignore", divide="ignore"):
         parts = np.where(involved, components / n, 0.0)
         untestable = np.any(involved & ~(n > 1), axis=-1)
         variance = parts.sum(axis=-1)
-        denominator = np.where(involved & (n > 1), parts**2 / (n - 1), 0.0).sum(axis=-1)
-        df = np.where(denominator > 0, variance**2 / denominator, np.inf)
+        if conservative:
+            df = np.where(involved, n, np.inf).min(axis=-1) - 1.0
+        else:
+            denominator = np.where(involved & (n > 1), parts**2 / (n - 1), 0.0).sum(axis=-1)
+            df = np.where(denominator > 0, variance**2 / denominator, np.inf)
         se = np.sqrt(variance)
     return Contrast(estimate, np.where(untestable, np.nan, se), np.where(untestable, np.nan, df), components,
-                    paired=False)
+                    paired=False, conservative=conservative)
 
 
 def p_difference(estimate, se, df) -> np.ndarray:
@@ -226,7 +236,7 @@ def decision_power(c: Contrast, margin, alpha: np.ndarray, seeds: np.ndarray) ->
         total, squares = v.sum(axis=-1)[:, None], (v**2).sum(axis=-1)[:, None]
         variance = total / seeds
         with np.errstate(invalid="ignore", divide="ignore"):
-            df = np.where(squares > 0, (seeds - 1) * total**2 / squares, np.inf)
+            df = seeds - 1 if c.conservative else np.where(squares > 0, (seeds - 1) * total**2 / squares, np.inf)
     se = np.sqrt(variance)
     with np.errstate(invalid="ignore", divide="ignore"):
         critical = stats.t.ppf(1 - alpha / 2, df)
