@@ -79,8 +79,9 @@ def table(results: list[dict], options, seeds) -> str:
             epochs = [len(run["validation_loss"]) for run in rows]
             seconds = [e * run["seconds_per_epoch"] for e, run in zip(epochs, rows)]
             stops = "/".join(sorted({run["verdict"]["stop_reason"] for run in rows}))
-            lines.append(f"| {name} | {option} | {statistics.mean(epochs):.0f} | {stops} | {statistics.mean(seconds):.0f} | "
-                         f"{statistics.mean(best):.3f} | {100 * statistics.mean(gaps):+.1f}% |")
+            lines.append(f"| {name} | {option} | {statistics.mean(epochs):.0f} | {stops} | "
+                         f"{statistics.mean(seconds):.0f} | {statistics.mean(best):.3f} | "
+                         f"{100 * statistics.mean(gaps):+.1f}% |")
     return "\n".join(lines)
 
 

@@ -40,6 +40,31 @@ def test_a_threshold_is_the_one_sample_t_test_and_pairs_are_the_paired_one():
     assert p == pytest.approx(stats.ttest_rel(A, B).pvalue) and c.df[0] == 2
 
 
+def test_hsus_degrees_of_freedom_are_the_fewest_seeds_less_one():
+    # 5 seeds against 3, variances 100-fold apart: Welch-Satterthwaite's df sit near the noisier
+    # arm's 4; Hsu's are 3 - 1 = 2 whatever the variances, with the same standard error.
+    wide, narrow = [0.1, 0.9, 0.3, 0.7, 0.5], [0.50, 0.51, 0.52]
+    values, point, weights = np.array([wide, narrow + [np.nan] * 2]), np.array([0, 1]), np.array([[1.0, -1.0]])
+    welch = contrast(values, point, weights, np.zeros(1))
+    hsu = contrast(values, point, weights, np.zeros(1), conservative=True)
+    assert welch.df[0] == pytest.approx(stats.ttest_ind(wide, narrow, equal_var=False).df) and 3.5 < welch.df[0] < 4.1
+    assert hsu.df[0] == 2 and hsu.se[0] == welch.se[0]
+
+
+def test_only_rows_held_to_holm_take_hsus_degrees_of_freedom(config):
+    made_up = scores(config)
+    seeds = len(config["sweep"]["vae"]["seed"])
+    for rows_correction in ("holm", "bh"):
+        settings = {**config["claims"], "secondary_correction": rows_correction}
+        table = claims.decide_all(made_up, context_of({**config, "claims": settings}))
+        rows, primary = table[table["scope"] == claims.SECONDARY], table[table["scope"] == claims.PRIMARY]
+        assert (primary["df"] > seeds).all()  # Welch-Satterthwaite over many configurations
+        if rows_correction == "holm":
+            assert (rows["df"] == seeds - 1).all()
+        else:  # Welch-Satterthwaite: between one configuration's n - 1 and two's 2n - 2
+            assert (rows["df"] >= seeds - 1 - 1e-9).all() and (rows["df"] > seeds - 1 + 1e-6).any()
+
+
 def test_a_point_missing_a_seed_counts_the_seeds_it_has():
     c, p = one([A + [np.nan], B + [0.3]], [0, 1], [1, -1])
     assert p == pytest.approx(stats.ttest_ind(A, B + [0.3], equal_var=False).pvalue)

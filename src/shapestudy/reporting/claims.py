@@ -324,7 +324,6 @@ def plans(scores: dict[str, tuple[pd.DataFrame, list[str]]], context: Context) -
     return found
 
 
-
 @dataclasses.dataclass
 class Decided:
     """Every plan's contrasts (its primary test's, its rows'), the primary family's decision (a
@@ -347,7 +346,8 @@ def decide(planned: list[Plan], settings: dict, values: list[np.ndarray] | None 
                                                      paired, conservative(scope, correction(settings, scope)))
                           for scope, rows in ROWS.items()})
     # The primary family: each plan's first comparison.
-    primary = [np.concatenate([getattr(c[PRIMARY], field) for c in contrasts], axis=-1) for field in ("estimate", "se", "df")]
+    primary = [np.concatenate([getattr(c[PRIMARY], field) for c in contrasts], axis=-1)
+               for field in ("estimate", "se", "df")]
     margins = np.array([plan.margin for plan in planned])
     confidence = settings["confidence"]
     secondary = [statistics.decide(c[SECONDARY].estimate, c[SECONDARY].se, c[SECONDARY].df, plan.margin,

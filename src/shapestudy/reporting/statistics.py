@@ -12,9 +12,9 @@ freedom: Welch-Satterthwaite over the points; or, asked for (a claim's rows held
 Hsu's conservative n - 1 of the compared configuration with the fewest seeds, which holds its level
 whatever the ratio of the variances: with a few seeds per configuration and variances that differ
 tenfold, Welch-Satterthwaite's degrees of freedom are liberal at the far-tail levels that Holm asks
-of a family of tens of rows (benchmarks/welch_tails.py). The paired form instead takes the contrast seed by
-seed (an AE and a VAE of the same seed share their initialisation and batch order) and has n - 1
-degrees of freedom.
+of a family of tens of rows (benchmarks/welch_tails.py). The paired form instead takes the
+contrast seed by seed (an AE and a VAE of the same seed share their initialisation and batch
+order) and has n - 1 degrees of freedom.
 
 Each comparison is two hypotheses: a difference (H0: L = 0, two-sided t) and equivalence within
 the smallest effect of interest (H0: |L| >= margin, two one-sided tests). A family's 2R p-values
