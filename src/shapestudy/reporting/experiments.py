@@ -312,16 +312,18 @@ def conclusion(claims_table: pd.DataFrame, context: claims.Context) -> list[str]
         questions.setdefault(claims.CLAIMS[row["claim"]].metric, []).append(answer + ".")
     undecided = int((blocks["verdict"] == statistics.UNDECIDED).sum())
     needed = claims.seeds_for_share(blocks)
-    needed_text = (f"> {statistics.MOST_SEEDS}" if np.isinf(needed) else f"{int(needed)}")
+    seeds = int(blocks["n"].max())
+    power = (f"these {seeds} seeds give 90% of them 80% power at the effects observed" if needed <= seeds else
+             f"{f'> {statistics.MOST_SEEDS}' if np.isinf(needed) else int(needed)} seeds would give 90% of them 80% "
+             "power at the effects observed")
     first, rows = primary.iloc[0], blocks.iloc[0]
     limits = (f"Each bracket is the interval at the level the correction asks; the {len(primary)} primary tests are "
               f"held together to a {1 - first['confidence']:.0%} {statistics.CONTROLS[first['correction']]} "
               f"({statistics.CORRECTIONS[first['correction']]}), each claim's per-configuration comparisons to a "
               f"{1 - rows['confidence']:.0%} {statistics.CONTROLS[rows['correction']]} "
               f"({statistics.CORRECTIONS[rows['correction']]}). The study cannot say how single configurations "
-              f"compare where their own test is undecided: with {int(blocks['n'].max())} seeds, {undecided} of the "
-              f"{len(blocks)} per-configuration comparisons are, and {needed_text} seeds would give 90% of them 80% "
-              f"power at the effects observed.")
+              f"compare where their own test is undecided: with {seeds} seeds, {undecided} of the "
+              f"{len(blocks)} per-configuration comparisons are, and {power}.")
     return [" ".join(answers) for answers in questions.values()] + [limits]
 
 
