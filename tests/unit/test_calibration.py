@@ -173,7 +173,7 @@ def test_a_planted_effect_is_decided_with_the_promised_power(default_study):
     # The truth, read off a pilot of many seeds: the contrast the power table works from.
     pilot = simulate(plan, means, rng, seeds=400, scale=scale, studies=1)[0]
     truth = statistics.contrast(pilot, plan.cells.point, plan.weights[block:block + 1], plan.constants[block:block + 1],
-                                conservative=True)  # a row's test (claims.decide)
+                                conservative=claims.conservative(claims.SECONDARY, "holm"))  # a row's test, as decided
     family = len(plan.weights) - 1
     level = statistics.planning_level("holm", 1 - settings["confidence"], family, decided=0)
     promised = int(statistics.seeds_needed(truth, plan.margin, level)[0])

@@ -313,9 +313,9 @@ def conclusion(claims_table: pd.DataFrame, context: claims.Context) -> list[str]
     undecided = int((blocks["verdict"] == statistics.UNDECIDED).sum())
     needed = claims.seeds_for_share(blocks)
     seeds = int(blocks["n"].max())
-    power = (f"these {seeds} seeds give 90% of them 80% power at the effects observed" if needed <= seeds else
-             f"{f'> {statistics.MOST_SEEDS}' if np.isinf(needed) else int(needed)} seeds would give 90% of them 80% "
-             "power at the effects observed")
+    more = f"> {statistics.MOST_SEEDS}" if np.isinf(needed) else f"{int(needed)}"
+    power = ((f"these {seeds} seeds give" if needed <= seeds else f"{more} seeds would give")
+             + " 90% of them 80% power at the effects observed")
     first, rows = primary.iloc[0], blocks.iloc[0]
     limits = (f"Each bracket is the interval at the level the correction asks; the {len(primary)} primary tests are "
               f"held together to a {1 - first['confidence']:.0%} {statistics.CONTROLS[first['correction']]} "
