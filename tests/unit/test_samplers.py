@@ -261,3 +261,24 @@ def test_the_flow_samples_the_density_it_fitted(monkeypatch):
     np.testing.assert_array_equal(flow.sample(fitted, seed=1, n=50), drawn[:50])
     assert registry(study(flow=True))["flow"].seed_offset not in {
         s.seed_offset for name, s in registry(study([10, 100], [0.1, 1.0])).items()}
+
+
+def test_em_responsibilities_are_zero_where_they_would_be_subnormal():
+    """Codes along a line through two components: far from one of them a code's responsibility
+    underflows, for some codes into float64's subnormal range. Those are exact zeros, never
+    subnormal numbers (ten times slower in every later product), and each code's still sum to 1."""
+    from shapestudy.evaluation.samplers import _expect, _maximise
+
+    rng = np.random.default_rng(0)
+    rows, columns = np.triu_indices(2)
+
+    def features(x):
+        return np.hstack([x[:, rows] * x[:, columns], x])
+
+    clusters = np.concatenate([rng.normal(centre, 1.0, (500, 2)) for centre in (-10, 10)])
+    mixture = _maximise(features(clusters), 2, np.repeat(np.eye(2), 500, axis=0))
+    line = np.stack([np.linspace(-60, 60, 4001), np.zeros(4001)], axis=1)
+    resp, _ = _expect(features(line), mixture)
+    assert not ((resp > 0) & (resp < np.finfo(np.float64).tiny)).any()
+    assert (resp == 0).mean() > 0.1
+    np.testing.assert_allclose(resp.sum(axis=1), 1)

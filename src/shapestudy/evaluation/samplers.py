@@ -64,6 +64,7 @@ class Mixture(NamedTuple):
 
 # scikit-learn's GaussianMixture defaults, which the fit follows step for step.
 EM_TOLERANCE, EM_MAX_ITERATIONS, COVARIANCE_REGULARISATION = 1e-3, 100, 1e-6
+_TINY = np.finfo(np.float64).tiny  # the smallest normal float64
 
 
 def fit_mixture(codes, components: int, seed: int) -> Mixture:
@@ -84,51 +85,63 @@ def fit_mixture(codes, components: int, seed: int) -> Mixture:
         _, chosen = kmeans_plusplus(codes, components, random_state=seeds.below(seed, seeds.SKLEARN_BITS))
         centre = codes.mean(axis=0)  # EM is translation invariant; centred codes keep E[xx'] - mm' exact
         x = codes - centre
+        # Each code's features: the upper triangle of its outer product, then the code itself. Both
+        # EM steps are then one matrix product with them.
         rows, columns = np.triu_indices(x.shape[1])
-        outer = x[:, rows] * x[:, columns]  # the upper triangle of each code's outer product
+        features = np.hstack([x[:, rows] * x[:, columns], x])
         resp = np.zeros((len(x), components))
         resp[chosen, np.arange(components)] = 1
-        mixture, bound = _maximise(x, outer, resp), -np.inf
+        mixture, bound = _maximise(features, x.shape[1], resp), -np.inf
         for _ in range(EM_MAX_ITERATIONS):
             previous = bound
-            resp, bound = _expect(x, outer, mixture)
-            mixture = _maximise(x, outer, resp)
+            resp, bound = _expect(features, mixture)
+            mixture = _maximise(features, x.shape[1], resp)
             if abs(bound - previous) < EM_TOLERANCE:
                 break
     return mixture._replace(means=mixture.means + centre)
 
 
-def _maximise(x, outer, resp) -> Mixture:
-    """EM's M-step: the mixture that the responsibilities (n, k) imply."""
-    n, d = x.shape
+def _maximise(features, d: int, resp) -> Mixture:
+    """EM's M-step: the mixture that the responsibilities (n, k) imply, from the codes' features
+    (fit_mixture) in d dimensions."""
     counts = resp.sum(axis=0) + 10 * np.finfo(np.float64).eps
-    means = resp.T @ x / counts[:, None]
+    moments = resp.T @ features / counts[:, None]
     rows, columns = np.triu_indices(d)
+    means = moments[:, len(rows):]
     second = np.empty((resp.shape[1], d, d))
-    second[:, rows, columns] = second[:, columns, rows] = resp.T @ outer / counts[:, None]
+    second[:, rows, columns] = second[:, columns, rows] = moments[:, :len(rows)]
     covariances = second - means[:, :, None] * means[:, None, :] + COVARIANCE_REGULARISATION * np.eye(d)
-    return Mixture(counts / n, means, covariances)
+    return Mixture(counts / len(resp), means, covariances)
 
 
-def _expect(x, outer, mixture: Mixture) -> tuple[np.ndarray, float]:
-    """EM's E-step: the responsibilities (n, k) and the mean log-likelihood of the codes."""
-    n, d = x.shape
+def _expect(features, mixture: Mixture) -> tuple[np.ndarray, float]:
+    """EM's E-step: the responsibilities (n, k) and the mean log-likelihood of the codes, from their
+    features (fit_mixture)."""
+    d = mixture.means.shape[1]
     cholesky = np.linalg.cholesky(mixture.covariances)
     inverse = np.linalg.inv(cholesky)
     precision = inverse.transpose(0, 2, 1) @ inverse
     projected = np.einsum("kde,ke->kd", precision, mixture.means)
-    # (x - m)' P (x - m) = x'Px - 2 m'Px + m'Pm, x'Px one product with the outer products' upper
-    # triangles (an entry off the diagonal counts twice).
+    # -(x - m)' P (x - m) / 2 = -x'Px / 2 + m'Px - m'Pm / 2, the first two one product with the
+    # features (x'Px over the outer product's upper triangle: an entry off the diagonal counts twice).
     rows, columns = np.triu_indices(d)
-    upper = precision[:, rows, columns] * np.where(rows == columns, 1.0, 2.0)
-    mahalanobis = (outer @ upper.T - 2 * x @ projected.T
-                   + np.einsum("kd,kd->k", mixture.means, projected))
+    upper = precision[:, rows, columns] * np.where(rows == columns, -0.5, -1.0)
     log_det = np.log(np.diagonal(cholesky, axis1=1, axis2=2)).sum(axis=1)
-    log_prob = -0.5 * (d * np.log(2 * np.pi) + mahalanobis) - log_det + np.log(mixture.weights)
-    scaled = np.exp(log_prob - log_prob.max(axis=1, keepdims=True))  # one exp per code and component
-    total = scaled.sum(axis=1)
-    log_norm = log_prob.max(axis=1) + np.log(total)
-    return scaled / total[:, None], float(log_norm.mean())
+    constant = (-0.5 * (d * np.log(2 * np.pi) + np.einsum("kd,kd->k", mixture.means, projected)) - log_det
+                + np.log(mixture.weights))
+    log_prob = features @ np.hstack([upper, projected]).T
+    log_prob += constant
+    peak = log_prob.max(axis=1)
+    log_prob -= peak[:, None]
+    # One exp per code and component. Responsibilities that would be subnormal are 0 instead: they
+    # change no sum, and subnormal numbers make exp and the M-step's product ten times slower.
+    floor = np.log(_TINY * len(mixture.weights))
+    negligible = log_prob < floor
+    resp = np.exp(np.maximum(log_prob, floor, out=log_prob), out=log_prob)
+    resp[negligible] = 0
+    total = resp.sum(axis=1)
+    resp /= total[:, None]
+    return resp, float((peak + np.log(total)).mean())
 
 
 def sample_mixture(seed: int, weights, means, covariances, n: int) -> np.ndarray:
