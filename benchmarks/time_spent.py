@@ -7,9 +7,12 @@ rest of the work, against the limit for each (not a pass/fail test).
 The study's own records give each job's wall time (logs/benchmarks/, Snakemake's `benchmark:`) and
 each run's epochs and their seconds (results/models/*/record.json, history.csv). What the records
 cannot tell apart is measured here on one pinned core, with the study's config: a job's start-up
-(a process that imports what the job's script imports and loads the dataset), and a steady epoch
-of the default configuration split into its gradients, Adam's update and the validation pass.
-The limit of the steps is their FLOPs at the one-core float32 matrix-product rate (2048^2).
+(a process that imports what the job's script imports and loads the dataset), a steady epoch
+of the default configuration split into its gradients, Adam's update and the validation pass, and
+one run's sample-quality scoring split into fitting the samplers (with the training codes),
+decoding, the nearest-render scoring and PRDC's cross-check, by which the sample-quality jobs'
+work (all but their start-up) is apportioned. The limit of the steps is their FLOPs at the
+one-core float32 matrix-product rate (2048^2).
 Writes benchmarks/out/time_spent.json and prints the table.
 """
 
@@ -125,6 +128,53 @@ def epoch_split(config: dict, data: Path) -> dict:
             "limit_epoch": flop / matmul}
 
 
+def sample_quality_split(study: Path, config: dict, data: Path) -> dict:
+    """One core: the seconds of one run's sample-quality scoring (the figures' latent size, VAE,
+    Bernoulli, beta 1, the first seed) split into its phases: the training codes, fitting the
+    samplers and drawing their latents, decoding, the nearest-render scoring, and PRDC's pixel
+    cross-check with its ceiling; the median of three, after one to compile."""
+    from shapestudy import families
+    from shapestudy.data import dataset
+    from shapestudy.evaluation import sample_quality, samplers
+    from shapestudy.evaluation.projection import nearest_renders
+    from shapestudy.training import artifacts
+    from shapestudy.training.inference import decode, encode
+
+    settings = config["evaluation"]
+    shapes = dataset.load(data)
+    test_mask = shapes.factors["split"].to_numpy() == "test"
+    run = study / "results" / "models" / families.run_id(
+        {"model": "vae", "arch": "mlp", "reconstruction": "bce", "latent_dim": config["figures"]["latent_dim"],
+         "beta": 1.0, "seed": min(config["sweep"]["vae"]["seed"])})
+    trained = artifacts.load_trained(run / "params.msgpack", run / "record.json")
+    model, params, cfg = trained.model, trained.params, trained.config
+    test_images = shapes.subset("test").images
+
+    def phases() -> dict:
+        seconds, start = {}, time.perf_counter()
+        codes = encode(model, params, shapes.subset("train").images)[0]
+        seconds["codes"], start = time.perf_counter() - start, time.perf_counter()
+        latents = samplers.draw_latents(settings["samples"], cfg.latent_dim, settings["seed"], lambda: codes, settings)
+        seconds["fitting"], start = time.perf_counter() - start, time.perf_counter()
+        images = {name: decode(model, params, z, cfg.reconstruction) for name, z in latents.items()}
+        seconds["decoding"], start = time.perf_counter() - start, time.perf_counter()
+        for samples in images.values():
+            nearest = nearest_renders(samples, shapes.images, shapes.factor_codes(), settings["validity_iou"],
+                                      settings["pixel_threshold"])
+            sample_quality.summarise(nearest, shapes.factor_codes(), test_mask)
+        seconds["scoring"], start = time.perf_counter() - start, time.perf_counter()
+        for samples in [shapes.subset("train").images, *images.values()]:  # the ceiling's real images first
+            sample_quality.prdc(test_images, samples[:len(test_images)], k=settings["prdc_k"])
+        seconds["cross_check"] = time.perf_counter() - start
+        return seconds
+
+    phases()
+    measured = [phases() for _ in range(3)]
+    split = {phase: float(np.median([m[phase] for m in measured])) for phase in measured[0]}
+    split["run"] = run.name
+    return split
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", type=Path, default=ROOT)
@@ -135,6 +185,7 @@ def main(argv=None) -> None:
     os.sched_setaffinity(0, {0})
     jobs, trained = job_seconds(study), runs(study)
     split = epoch_split(config, data)
+    scoring = sample_quality_split(study, config, data)
     start = {kind: start_up_seconds(module, with_data, data) for kind, (module, with_data) in START_UP.items()}
     # A history epoch's seconds hold its steps and its validation pass: each part's share of the two.
     timed = split["epoch"] + split["validation"]
@@ -154,17 +205,24 @@ def main(argv=None) -> None:
                        validation=mine["steps"].sum() * fractions["validation"],
                        limit=epochs * split["limit_epoch"])
             row["other"] = row["seconds"] - started - mine["training"].sum()  # checkpoints, records, parameters
+        elif kind == "evaluate_sample_quality":
+            # Its work (all but the start-up) split by one run's phases; the codes go to fitting.
+            phases = {"fitting": scoring["codes"] + scoring["fitting"], "decoding": scoring["decoding"],
+                      "scoring": scoring["scoring"], "cross_check": scoring["cross_check"]}
+            work = row["seconds"] - started
+            row.update({phase: work * part / sum(phases.values()) for phase, part in phases.items()})
+            row["other"] = 0.0
         else:
-            row["other"] = row["seconds"] - started  # the work itself: sampling, fitting, scoring, writing
+            row["other"] = row["seconds"] - started  # the work itself: scoring, writing
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("seconds", ascending=False)
     table["share"] = table["seconds"] / total
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "time_spent.json").write_text(json.dumps({"split": split, "start_up": start,
+    (out / "time_spent.json").write_text(json.dumps({"split": split, "sample_quality": scoring, "start_up": start,
                                                      "rows": table.to_dict("records")}, indent=1))
     columns = ["kind", "jobs", "seconds", "share", "start_up", "compile", "gradients", "update", "validation",
-               "other", "limit"]
+               "fitting", "decoding", "scoring", "cross_check", "other", "limit"]
     print("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns))
     for _, row in table.iterrows():
         cells = [row["kind"], str(int(row["jobs"]))] + [
@@ -175,7 +233,9 @@ def main(argv=None) -> None:
           f"steady epoch {split['epoch']:.3f} s (gradients {split['gradients']:.3f} s, Adam's update "
           f"{split['update']:.3f} s), validation {split['validation']:.3f} s; steps at "
           f"{100 * split['step_share_of_matmul']:.0f}% of the {split['matmul_flops'] / 1e9:.0f} GFLOP/s "
-          f"matrix product. Start-up per job (s): " + ", ".join(f"{k} {v:.2f}" for k, v in start.items()) + ".")
+          f"matrix product. Start-up per job (s): " + ", ".join(f"{k} {v:.2f}" for k, v in start.items()) + ". "
+          f"One run's sample quality ({scoring['run']}, one core, s): "
+          + ", ".join(f"{k} {v:.2f}" for k, v in scoring.items() if k != "run") + ".")
 
 
 if __name__ == "__main__":
