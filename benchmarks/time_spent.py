@@ -136,7 +136,7 @@ def sample_quality_split(study: Path, config: dict, data: Path) -> dict:
     from shapestudy import families
     from shapestudy.data import dataset
     from shapestudy.evaluation import sample_quality, samplers
-    from shapestudy.evaluation.projection import nearest_renders
+    from shapestudy.evaluation.projection import nearest_renders, render_search
     from shapestudy.training import artifacts
     from shapestudy.training.inference import decode, encode
 
@@ -158,13 +158,16 @@ def sample_quality_split(study: Path, config: dict, data: Path) -> dict:
         seconds["fitting"], start = time.perf_counter() - start, time.perf_counter()
         images = {name: decode(model, params, z, cfg.reconstruction) for name, z in latents.items()}
         seconds["decoding"], start = time.perf_counter() - start, time.perf_counter()
+        render_codes = shapes.factor_codes()
+        search = render_search(shapes.images, render_codes)
         for samples in images.values():
-            nearest = nearest_renders(samples, shapes.images, shapes.factor_codes(), settings["validity_iou"],
-                                      settings["pixel_threshold"])
-            sample_quality.summarise(nearest, shapes.factor_codes(), test_mask)
+            nearest = nearest_renders(samples, shapes.images, render_codes, settings["validity_iou"],
+                                      settings["pixel_threshold"], search=search)
+            sample_quality.summarise(nearest, render_codes, test_mask)
         seconds["scoring"], start = time.perf_counter() - start, time.perf_counter()
+        test_radii = sample_quality.neighbour_radii(test_images, settings["prdc_k"])
         for samples in [shapes.subset("train").images, *images.values()]:  # the ceiling's real images first
-            sample_quality.prdc(test_images, samples[:len(test_images)], k=settings["prdc_k"])
+            sample_quality.prdc(test_images, samples[:len(test_images)], settings["prdc_k"], real_radii=test_radii)
         seconds["cross_check"] = time.perf_counter() - start
         return seconds
 

@@ -4,7 +4,7 @@ import pytest
 from shapestudy.data.dataset import Dataset, enumerate_factors, render
 from shapestudy.data.grid import FactorGrid
 from shapestudy.data.splits import assign_splits
-from shapestudy.evaluation.sample_quality import manifold_scores, prdc
+from shapestudy.evaluation.sample_quality import manifold_scores, neighbour_radii, prdc
 
 # Sizes from 4: at size 3 a circle renders as a square, so tuples would share images.
 SMALL = FactorGrid(canvas=16, size_min=4, size_max=7)
@@ -99,6 +99,19 @@ def test_prdc_of_a_set_against_itself(small):
     assert scores["precision"] == scores["recall"] == scores["coverage"] == 1.0
     assert scores["density"] >= 1.0  # each image lies at least in its own ball
     assert set(scores) == {"precision", "recall", "density", "coverage"}
+
+
+def test_prdc_with_the_real_balls_given_scores_as_without(small):
+    """The real set's radii, computed once for several sets of fakes, give the scores that prdc
+    computes from the real set itself; and those radii reach each image's k-th neighbour."""
+    images, _, _ = small
+    fakes = images[::2] + np.random.default_rng(3).normal(0, 0.2, images[::2].shape).astype(np.float32)
+    radii = neighbour_radii(images, k=4)
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    brute = ((flat[:, None] - flat[None]) ** 2).sum(axis=2)
+    np.testing.assert_allclose(radii, np.sort(brute, axis=1)[:, 4], rtol=1e-4, atol=1e-3)
+    assert prdc(images, fakes, k=4, real_radii=radii) == prdc(images, fakes, k=4)
+    assert 0 < prdc(images, fakes, k=4)["precision"] < 1  # a case the balls decide
 
 
 def test_prdc_of_noise_against_renders(small):

@@ -3,6 +3,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 from flax import serialization
 
@@ -107,3 +108,23 @@ def test_an_ae_and_a_vae_of_one_seed_start_from_the_same_shared_layers(splits):
         for layer in ae[part]:
             assert serialization.to_bytes(ae[part][layer]) == serialization.to_bytes(vae[part][layer]), layer
             assert serialization.to_bytes(other[part][layer]) != serialization.to_bytes(vae[part][layer]), layer
+
+
+@pytest.mark.parametrize("large", [1, 2**16, 10**9])  # every leaf as it is; the MLP's split; all in one vector
+def test_adam_over_large_leaves_and_one_flat_vector_is_adam(splits, large):
+    """The optimizer's layout of Adam's state (large leaves as they are, the rest as one flat
+    vector) gives Adam's own updates, leaf by leaf, and keeps the parameters' structure."""
+    config = train.TrainConfig(model="vae", arch="mlp", latent_dim=4, seed=0, beta=1.0, reconstruction="bce")
+    params = train.create_state(config, splits[0].shape[1:]).params
+    sizes = sorted(leaf.size for leaf in jax.tree.leaves(params))
+    assert sizes[0] < 2**16 <= sizes[-1]  # the MLP has leaves on both sides of the split
+    adam, laid_out = optax.adam(1e-3), train.flatten_small(optax.adam(1e-3), large)
+    adam_state, laid_out_state = adam.init(params), laid_out.init(params)
+    for step in range(3):
+        grads = jax.tree.map(lambda leaf: jnp.sin(1000.0 * leaf + step), params)
+        expected, adam_state = adam.update(grads, adam_state, params)
+        updates, laid_out_state = laid_out.update(grads, laid_out_state, params)
+        assert jax.tree.structure(updates) == jax.tree.structure(params)
+        for got, want in zip(jax.tree.leaves(updates), jax.tree.leaves(expected)):
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-9)

@@ -11,6 +11,8 @@ there.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numba
@@ -201,14 +203,19 @@ def _nearest_slots(integral, first_slot, rows, columns, norms, term_start, term_
     return index
 
 
-def project_translated(images, renders, render_codes, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
-    """project(images, renders, chunk), through TranslatedTemplates where the renders are binary
-    templates translated (the same answer, several times faster), else by brute force."""
+def render_search(renders, render_codes, chunk: int = 4096) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """images -> project(images, renders, chunk): through TranslatedTemplates where the renders
+    are binary templates translated (the same answer, several times faster), else by brute force.
+    Built once, it serves every set of images searched against the same renders."""
     try:
-        templates = TranslatedTemplates(renders, render_codes)
+        return TranslatedTemplates(renders, render_codes).project
     except ValueError:
-        return project(images, renders, chunk)
-    return templates.project(images)
+        return functools.partial(project, renders=renders, chunk=chunk)
+
+
+def project_translated(images, renders, render_codes, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """project(images, renders, chunk) by the search render_search chooses."""
+    return render_search(renders, render_codes, chunk)(images)
 
 
 def iou(a, b, threshold: float = 0.5) -> np.ndarray:
@@ -254,9 +261,10 @@ class Nearest(NamedTuple):
 
 
 def nearest_renders(samples, renders, render_codes, iou_threshold: float = 0.9, pixel_threshold: float = 0.5,
-                    chunk: int = 4096) -> Nearest:
+                    chunk: int = 4096, search: Callable | None = None) -> Nearest:
+    """`search`: render_search(renders, render_codes, chunk), where it is already built."""
     samples = flatten(samples)
-    index, distance = project_translated(samples, renders, render_codes, chunk=chunk)
+    index, distance = (search or render_search(renders, render_codes, chunk))(samples)
     # The chosen renders only, converted (renders may be a dataset's uint8 images, all of M).
     valid = iou(samples, np.asarray(renders)[index], threshold=pixel_threshold) >= iou_threshold
     return Nearest(index, distance, valid)

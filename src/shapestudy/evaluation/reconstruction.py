@@ -5,7 +5,7 @@ reconstructions: the ceiling of every sample score of the model."""
 import numpy as np
 
 from shapestudy.data.pixels import to_unit
-from shapestudy.evaluation.projection import iou, nearest_renders, recovery
+from shapestudy.evaluation.projection import iou, nearest_renders, recovery, render_search
 from shapestudy.evaluation.scores import row
 from shapestudy.sizes import SCORE_CHUNK
 from shapestudy.training.inference import reconstruct
@@ -51,10 +51,11 @@ def score(dataset, trained, settings: dict) -> dict:
     renders, render_codes = dataset.images, dataset.factor_codes()
     threshold, validity_iou = settings["pixel_threshold"], settings["validity_iou"]
     splits = {split: dataset.subset(split) for split in ("test", "train")}
+    search = render_search(renders, render_codes)
     scores = {}
     for (split, images), prefix in zip(splits.items(), ("", "train_")):
         reconstructions = reconstruct(trained.model, trained.params, images.images, trained.config.reconstruction)
-        nearest = nearest_renders(reconstructions, renders, render_codes, validity_iou, threshold)
+        nearest = nearest_renders(reconstructions, renders, render_codes, validity_iou, threshold, search=search)
         found = recovery(nearest.index, nearest.distance, images.factor_codes(), render_codes)
         if split == "test":
             scores.update(reconstruction_scores(images.images, reconstructions, threshold), **found)

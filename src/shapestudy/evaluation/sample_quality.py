@@ -7,7 +7,7 @@ import numpy as np
 
 from shapestudy.data.grid import FACTORS
 from shapestudy.evaluation import samplers
-from shapestudy.evaluation.projection import Nearest, flatten, nearest_renders, squared_distances
+from shapestudy.evaluation.projection import Nearest, flatten, nearest_renders, render_search, squared_distances
 from shapestudy.evaluation.scores import row
 from shapestudy.sizes import STORED_SAMPLES
 from shapestudy.training.inference import decode, encode
@@ -75,8 +75,10 @@ def summarise(nearest: Nearest, render_codes, test_mask) -> dict:
     return scores
 
 
-def _kth_neighbour_radii(x: np.ndarray, k: int, chunk: int) -> np.ndarray:
-    """Squared distance from each row of x to its k-th nearest other row."""
+def neighbour_radii(x, k: int, chunk: int = 4096) -> np.ndarray:
+    """Squared distance from each row of x (images, flattened) to its k-th nearest other row: the
+    radii of PRDC's balls."""
+    x = flatten(x)
     radii = np.empty(len(x), dtype=np.float32)
     for start in range(0, len(x), chunk):
         distances = squared_distances(x[start : start + chunk], x)
@@ -85,20 +87,21 @@ def _kth_neighbour_radii(x: np.ndarray, k: int, chunk: int) -> np.ndarray:
     return radii
 
 
-def prdc(real, fake, k: int = 5, chunk: int = 4096) -> dict:
+def prdc(real, fake, k: int = 5, chunk: int = 4096, real_radii: np.ndarray | None = None) -> dict:
     """Precision, recall, density and coverage (Naeem et al. 2020) in pixel space.
 
     Each point's neighbourhood is the closed ball reaching its k-th nearest neighbour in its own
     set (closed, as in Kynkaenniemi et al. 2019: with binary pixels many distances tie, and a ball
     must hold its k neighbours). precision: share of fakes inside some real ball; recall: share of
     reals inside some fake ball; density: mean number of real balls holding a fake, over k;
-    coverage: share of reals whose ball holds some fake.
+    coverage: share of reals whose ball holds some fake. `real_radii`: neighbour_radii(real, k),
+    where already computed for another set of fakes.
     """
     real, fake = flatten(real), flatten(fake)
     if min(len(real), len(fake)) <= k:
         raise ValueError(f"prdc with k={k} needs more than {k} real and fake images")
-    real_radii = _kth_neighbour_radii(real, k, chunk)
-    fake_radii = _kth_neighbour_radii(fake, k, chunk)
+    real_radii = neighbour_radii(real, k, chunk) if real_radii is None else real_radii
+    fake_radii = neighbour_radii(fake, k, chunk)
     real_balls_hit = np.zeros(len(fake), dtype=np.int64)
     real_recalled = np.zeros(len(real), dtype=bool)
     real_nearest_fake = np.full(len(real), np.inf, dtype=np.float32)
@@ -120,15 +123,20 @@ def score(dataset, trained, settings: dict) -> dict:
     ceiling beside them; and, as arrays, the first STORED_SAMPLES decoded samples of each sampler
     and whether each is valid."""
     model, params, config = trained.model, trained.params, trained.config
-    test_images, train_images = dataset.subset("test").images, dataset.subset("train").images
+    test_images, train_images = flatten(dataset.subset("test").images), dataset.subset("train").images
     test_mask = dataset.factors["split"].to_numpy() == "test"
+    render_codes = dataset.factor_codes()
+    # Built once for the samplers: the nearest-render search and the test images' PRDC balls.
+    search = render_search(dataset.images, render_codes)
+    k = settings["prdc_k"]
+    test_radii = neighbour_radii(test_images, k)
     n_fake = min(settings["samples"], len(test_images))
     # PRDC's ceiling at this k: real images (a seeded draw of training images, as many as the
     # samples compared) against the test images, where a perfect generator would score.
     real = np.random.default_rng(settings["seed"]).choice(len(train_images), size=min(n_fake, len(train_images)),
                                                           replace=False)
     ceiling = {f"pixel_{name}_ceiling": value
-               for name, value in prdc(test_images, train_images[np.sort(real)], k=settings["prdc_k"]).items()}
+               for name, value in prdc(test_images, train_images[np.sort(real)], k, real_radii=test_radii).items()}
     latents = samplers.draw_latents(
         settings["samples"], config.latent_dim, settings["seed"],
         lambda: encode(model, params, dataset.subset("train").images)[0], settings,
@@ -136,9 +144,9 @@ def score(dataset, trained, settings: dict) -> dict:
     rows, arrays = [], {}
     for sampler, z in latents.items():
         samples = decode(model, params, z, config.reconstruction)
-        nearest = nearest_renders(samples, dataset.images, dataset.factor_codes(),
-                                  settings["validity_iou"], settings["pixel_threshold"])
-        scores = summarise(nearest, dataset.factor_codes(), test_mask)
+        nearest = nearest_renders(samples, dataset.images, render_codes, settings["validity_iou"],
+                                  settings["pixel_threshold"], search=search)
+        scores = summarise(nearest, render_codes, test_mask)
         # The first samples as scored, for the samples figure and for checking the Python API.
         arrays[f"{sampler}/samples"] = samples[:STORED_SAMPLES]
         arrays[f"{sampler}/valid"] = nearest.valid[:STORED_SAMPLES]
@@ -146,7 +154,7 @@ def score(dataset, trained, settings: dict) -> dict:
         # (the first ones): PRDC compares sets of equal size (Naeem et al. 2020), and recall and
         # coverage grow with the number of samples. Its coverage is not the manifold coverage.
         fake = samples[:n_fake]
-        cross_check = prdc(test_images, fake, k=settings["prdc_k"])
+        cross_check = prdc(test_images, fake, k, real_radii=test_radii)
         scores.update({f"pixel_{name}": value for name, value in cross_check.items()}, **ceiling)
         used = {
             "n_samples": len(samples), "n_renders": len(dataset.images),

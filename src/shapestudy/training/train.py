@@ -105,10 +105,42 @@ def optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientTransf
     warmup = [optax.scale_by_schedule(optax.linear_schedule(0.0, 1.0, warmup_steps))] if warmup_steps else []
     # Adam's step size in the optimizer state, as an array: changing it recompiles nothing.
     step = optax.inject_hyperparams(optax.scale)(step_size=-config.learning_rate)
-    # Flattened: Adam's moments and update as one vector instead of one small array per layer; at
-    # batch 32 the update then costs 0.15 s instead of 0.24 s of a 0.58 s epoch on one core
-    # (benchmarks/time_spent.py).
-    return optax.flatten(optax.chain(optax.scale_by_adam(), *warmup, step))
+    return flatten_small(optax.chain(optax.scale_by_adam(), *warmup, step))
+
+
+# Adam's update is bound by memory traffic, each step reading and writing arrays the size of the
+# model. Small leaves go into one flat vector (optax.flatten: one loop instead of one per leaf, at
+# batch 32 0.15 s instead of 0.24 s of a 0.58 s epoch); leaves of at least this many elements stay
+# as they are, since copying them into and out of the flat vector costs more than their own loop
+# (the MLP's 784 x 256 layers: a batch-64 epoch 9-11% faster, benchmarks/RESULTS.md).
+LARGE_LEAF = 2**16
+
+
+def flatten_small(inner: optax.GradientTransformation, large: int = LARGE_LEAF) -> optax.GradientTransformation:
+    """`inner` over a list of the leaves of at least `large` elements, as they are, and one flat
+    vector of all the smaller leaves (optax.flatten flattens every leaf)."""
+
+    def split(tree) -> list:
+        leaves = jax.tree.leaves(tree)
+        small = [leaf.ravel() for leaf in leaves if leaf.size < large]
+        return [leaf for leaf in leaves if leaf.size >= large] + [jnp.concatenate(small) if small else jnp.zeros(0)]
+
+    def join(parts: list, like):
+        leaves, treedef = jax.tree.flatten(like)
+        large_parts, flat, at, joined = iter(parts[:-1]), parts[-1], 0, []
+        for leaf in leaves:
+            if leaf.size >= large:
+                joined.append(next(large_parts))
+            else:
+                joined.append(flat[at : at + leaf.size].reshape(leaf.shape))
+                at += leaf.size
+        return jax.tree.unflatten(treedef, joined)
+
+    def update(updates, state, params=None):
+        parts, state = inner.update(split(updates), state, None if params is None else split(params))
+        return join(parts, updates), state
+
+    return optax.GradientTransformation(lambda params: inner.init(split(params)), update)
 
 
 def set_step_size(state: train_state.TrainState, step_size) -> train_state.TrainState:
