@@ -108,8 +108,8 @@ def test_prdc_with_the_real_balls_given_scores_as_without(small):
     fakes = images[::2] + np.random.default_rng(3).normal(0, 0.2, images[::2].shape).astype(np.float32)
     radii = neighbour_radii(images, k=4)
     flat = images.reshape(len(images), -1).astype(np.float64)
-    brute = ((flat[:, None] - flat[None]) ** 2).sum(axis=2)
-    np.testing.assert_allclose(radii, np.sort(brute, axis=1)[:, 4], rtol=1e-4, atol=1e-3)
+    brute = ((flat[:40, None] - flat[None]) ** 2).sum(axis=2)  # the first 40 images' distances to all
+    np.testing.assert_allclose(radii[:40], np.sort(brute, axis=1)[:, 4], rtol=1e-4, atol=1e-3)
     assert prdc(images, fakes, k=4, real_radii=radii) == prdc(images, fakes, k=4)
     assert 0 < prdc(images, fakes, k=4)["precision"] < 1  # a case the balls decide
 
