@@ -112,7 +112,7 @@ def optimizer(config: TrainConfig, steps_per_epoch: int) -> optax.GradientTransf
 # model. Small leaves go into one flat vector (optax.flatten: one loop instead of one per leaf, at
 # batch 32 0.15 s instead of 0.24 s of a 0.58 s epoch); leaves of at least this many elements stay
 # as they are, since copying them into and out of the flat vector costs more than their own loop
-# (the MLP's 784 x 256 layers: a batch-64 epoch 9-11% faster, benchmarks/RESULTS.md).
+# (the MLP's 784 x 256 layers: a batch-64 epoch 6-11% faster on one core, benchmarks/RESULTS.md).
 LARGE_LEAF = 2**16
 
 
