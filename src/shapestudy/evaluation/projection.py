@@ -146,9 +146,9 @@ class TranslatedTemplates:
 
     def project(self, images, chunk: int = SEARCH_CHUNK) -> tuple[np.ndarray, np.ndarray]:
         """project(images, renders), the same contract. `chunk` images at a time keep their
-        integral images in the core's cache (256 and 512 equally fast here). sizes.search_mb still
-        counts a score per tuple and image, as the search held before its compiled loop: an
-        over-estimate, left so that training's code fingerprint (config.py reaches sizes.py) stays."""
+        integral images in the core's cache (256 and 512 equally fast here). sizes.search_mb counts
+        a score per tuple and image, as closest_renders holds them: for this search, which holds
+        no scores, an over-estimate of a few MB."""
         a = flatten(images)
         if a.shape[1] != self.renders.shape[1]:
             raise ValueError(f"images have {a.shape[1]} pixels, the renders {self.renders.shape[1]}")
