@@ -8,6 +8,7 @@ import pytest
 
 from shapestudy.data import dataset
 from shapestudy.data.grid import FactorGrid
+from shapestudy.data.pixels import above, to_unit
 
 FRACTIONS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 
@@ -94,3 +95,11 @@ def test_a_grid_whose_shapes_coincide_is_refused():
     with pytest.raises(ValueError, match="at size 3 the shapes square and circle render the same image"):
         FactorGrid(canvas=12, size_min=3, size_max=6)
     assert FactorGrid(canvas=12, shapes=("square",), size_min=1, size_max=6).count > 0
+
+
+def test_stored_pixels_are_thresholded_as_their_levels():
+    stored = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    for threshold in [-0.1, 0.0, 0.3, 0.5, 254 / 255, 1.0, 1.5]:
+        np.testing.assert_array_equal(above(stored, threshold), to_unit(stored) > threshold)
+    floats = np.array([0.2, 0.5, 0.50000001, 0.7])  # float64: compared as float32, as to_unit holds them
+    np.testing.assert_array_equal(above(floats, 0.5), [False, False, False, True])

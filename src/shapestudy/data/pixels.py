@@ -18,3 +18,13 @@ def to_unit(images) -> np.ndarray:
     if images.dtype == np.uint8:
         return LEVELS[images]
     return images.astype(np.float32, copy=False)
+
+
+def above(images, threshold: float) -> np.ndarray:
+    """to_unit(images) > threshold, without converting uint8 images: the levels increase, so a
+    stored value is above the threshold iff it is at least the first level that is."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        return to_unit(images) > threshold
+    over = LEVELS > threshold
+    return images >= (np.argmax(over) if over.any() else len(LEVELS))

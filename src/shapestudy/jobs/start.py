@@ -49,6 +49,11 @@ def start_job(snakemake) -> set[int] | None:
     # training.gpu), and then takes device memory as it needs it instead of 75% of the device at
     # start, so several jobs can share a GPU. Settings already in the environment win.
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    # numpy asks the kernel for huge pages for every array of 4 MB or more (madvise); where the
+    # kernel then compacts memory to find them (transparent_hugepage/defrag "madvise"), touching a
+    # new 31 MB array took 0.3-0.45 s instead of 10-25 ms, a third of an evaluation's time
+    # (benchmarks/RESULTS.md). Read by numpy at import; a value already in the environment wins.
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
     if not snakemake.resources.get("gpu", 0):
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
     job = snakemake.rule + "".join(f" {value}" for value in snakemake.wildcards)
