@@ -26,9 +26,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import yaml
+from shapestudy.jobs.start import set_environment
+
+set_environment(gpu=False)  # numpy and JAX measured as every job runs them: set before they load
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a job of each kind imports before its work (scripts/*.py), and whether it loads the dataset.

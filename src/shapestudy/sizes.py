@@ -12,8 +12,8 @@ from shapestudy.data.grid import FactorGrid, from_settings
 from shapestudy.data.splits import split_sizes
 
 MB = 1e6
-# Renders that projection.closest_renders compares with every tuple at a time: a float32 IoU per
-# pair, so its memory follows the grid.
+# Images the nearest-render search (projection.TranslatedTemplates) scores at a time, each against
+# every tuple: a float32 score per tuple and image, so its memory follows the grid.
 SEARCH_CHUNK = 512
 # Images the reconstruction scores take at a time, in a dozen float64 arrays of their pixels.
 SCORE_CHUNK = 1024
@@ -63,7 +63,6 @@ class Study:
         """Memory of `images` images as float32, as code computes on them."""
         return 4 * images * self.pixels / MB
 
-    def search_mb(self, images: int) -> float:
-        """Memory of the nearest-render search of `images` images beside the images themselves:
-        their chosen renders and the differences from them, as float32 (the distances)."""
-        return 2 * self.float_mb(images)
+    def search_mb(self) -> float:
+        """Memory of the nearest-render search's scores (SEARCH_CHUNK images against every tuple)."""
+        return 4 * SEARCH_CHUNK * self.tuples / MB

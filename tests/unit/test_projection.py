@@ -188,24 +188,11 @@ def test_fast_projection_of_continuous_images(default):
     assert_nearest_up_to_rounding(np.concatenate([noisy, blurred, uniform]), images, codes)
 
 
-def test_pruned_search_equals_the_exhaustive_one(default):
-    # The bounds skip only slots that cannot win, so the answer is the one of scoring every slot,
-    # bit for bit, for images of every kind: near a render, blurred, noise, and with pixels below 0
-    # (where the bounds come from max(a, 0)) or above 1.
-    images, codes = default
-    rng = np.random.default_rng(8)
-    renders = images[rng.choice(len(images), 200, replace=False)]
-    padded = np.pad(renders, ((0, 0), (1, 1), (1, 1)))
-    blurred = sum(padded[:, i : i + 28, j : j + 28] for i in range(3) for j in range(3)) / np.float32(9)
-    queries = np.concatenate([
-        np.clip(renders + rng.normal(0, 0.2, renders.shape), 0, 1),
-        blurred,
-        rng.random((100, 28, 28)),
-        1.5 * renders - 0.5 + rng.normal(0, 0.1, renders.shape),  # a negative background
-        rng.normal(0, 1, (100, 28, 28)),
-    ]).astype(np.float32)
+def test_fast_projection_chunking_does_not_change_the_answer(small):
+    images, codes = small
+    queries = np.random.default_rng(8).random((100, 16, 16), dtype=np.float32)
     templates = TranslatedTemplates(images, codes)
-    for got, expected in zip(templates.project(queries), templates.project(queries, prune=False)):
+    for got, expected in zip(templates.project(queries, chunk=7), templates.project(queries)):
         np.testing.assert_array_equal(got, expected)
 
 

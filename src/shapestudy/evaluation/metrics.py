@@ -44,10 +44,10 @@ METRICS = {
             "reconstruction", "Reconstruction of the test split, and the ceilings of the train split",
             ("pixel_threshold", "validity_iou"),
             ("mse", "iou", "factor_recovery", "validity", "train_factor_recovery", "train_validity"),
-            # The reconstructions of the train split (the larger) and their nearest-render search, a
-            # dozen float64 arrays of a chunk of scored images (sizes.SCORE_CHUNK).
-            memory=lambda s: s.float_mb(s.splits["train"]) + s.search_mb(s.splits["train"])
-            + 24 * s.float_mb(min(SCORE_CHUNK, s.splits["test"])),
+            # The reconstructions and distances of the train split (the larger), a dozen float64
+            # arrays of a chunk of scored images (sizes.SCORE_CHUNK), the nearest-render search.
+            memory=lambda s: 3 * s.float_mb(s.splits["train"]) + 24 * s.float_mb(min(SCORE_CHUNK, s.splits["test"]))
+            + s.search_mb(),
         ),
         Metric(
             "sample_quality", "Sample quality on the known manifold",
@@ -59,8 +59,7 @@ METRICS = {
             # The decoded samples, the train and test splits' copies, PRDC's two sets and a chunk of
             # its distances (4096 rows against the test images), the nearest-render search.
             memory=lambda s: 2 * s.float_mb(s.evaluation["samples"]) + s.stored_mb(s.splits["train"] + s.splits["test"])
-            + 2 * s.float_mb(s.splits["test"]) + 2 * 4 * 4096 * s.splits["test"] / MB
-            + s.search_mb(s.evaluation["samples"]),
+            + 2 * s.float_mb(s.splits["test"]) + 2 * 4 * 4096 * s.splits["test"] / MB + s.search_mb(),
             arrays=True,
         ),
         Metric(

@@ -76,12 +76,10 @@ class TranslatedTemplates:
     costs a dozen or so additions of I's entries, about 50x fewer operations than project()'s
     matrix product, summed and compared in one compiled loop (_nearest_slots).
 
-    Branch and bound: a placement whose score provably exceeds the best found so far is skipped
-    unscored, and so is a whole template (_nearest_slots says how). A skipped placement could not
-    have won, so the answer is the exhaustive search's: every render has the score |r|^2 - 2 a . r
-    that project() minimises, and ties go to the lowest render index. For {0, 1} images every term
-    is an integer below 2^24, so the scores, and the answer, equal project()'s; for continuous images
-    the two differ by float rounding only, so only near-ties can go either way.
+    Still an exhaustive search over all of M: every render gets the score |r|^2 - 2 a . r that
+    project() minimises, and ties go to the lowest render index. For {0, 1} images every term is an
+    integer below 2^24, so the scores, and the answer, equal project()'s; for continuous images the
+    two differ by float rounding only, so only near-ties can go either way.
 
     The constructor checks that the renders are binary and each equals its template placed at its
     (x, y); where not, it raises ValueError (project_translated() then falls back to project()).
@@ -101,11 +99,15 @@ class TranslatedTemplates:
         if not ((renders == 0) | (renders == top)).all():
             raise ValueError(f"renders are not binary: expected pixels in {{0, {top}}}")
         self.renders = renders.reshape(len(renders), -1)
-        self.shape = height, width = renders.shape[1:]
+        height, width = renders.shape[1:]
+        # Strictly lower-triangular ones: prefix sums over the rows above, and the columns left;
+        # the -2 makes the corner sums -2 a . r directly (exact: a power of two).
+        self._prefix_rows = np.tri(height + 1, height, -1, dtype=np.float32) * -2
+        self._prefix_columns = np.tri(width + 1, width, -1, dtype=np.float32)
         # Every placement of every template is a slot. The kernel (_nearest_slots) reads the
-        # templates as flat tables: each template's first slot, placements (rows, columns), box
-        # side, |r|^2 and terms (a corner's row and column in the integral image, and its sign).
-        first, rows, columns, sizes, norms, term_counts, terms, slot_renders = [], [], [], [], [], [], [], []
+        # templates as flat tables: each template's first slot, placements (rows, columns), |r|^2
+        # and terms (a corner's row and column in the integral image, and its sign).
+        first, rows, columns, norms, term_counts, terms, slot_renders = [], [], [], [], [], [], []
         n_slots = 0
         for shape, size in np.unique(codes[:, :2], axis=0):
             members = np.flatnonzero((codes[:, 0] == shape) & (codes[:, 1] == size))
@@ -130,175 +132,74 @@ class TranslatedTemplates:
             n_slots += placements[0] * placements[1]
             rows.append(placements[0])
             columns.append(placements[1])
-            sizes.append(size)
             norms.append(template.sum())
             term_counts.append(len(template_terms))
             terms += template_terms
+        self._first_slot, self._rows, self._columns = np.array(first), np.array(rows), np.array(columns)
+        self._norms = np.array(norms, dtype=np.float32)
+        self._term_start = np.concatenate([[0], np.cumsum(term_counts)])
+        self._term_row, self._term_column, self._term_plus = (np.array(column) for column in zip(*terms))
         # Slots that hold no render are skipped; of equal renders, the lowest index holds the slot.
-        render_of_slot = np.full(n_slots, len(renders))
+        self._render_of_slot = np.full(n_slots, len(renders))
         for slots, members in slot_renders:
-            np.minimum.at(render_of_slot, slots, members)
-        # The box sides, and each template's among them: templates of one side share box sums.
-        box_sides, side_of = np.unique(np.array(sizes, dtype=np.int64), return_inverse=True)
-        term_row, term_column, term_plus = (np.array(column) for column in zip(*terms))
-        self._tables = (np.array(first), np.array(rows), np.array(columns), box_sides, side_of,
-                        np.array(norms, dtype=np.float32), np.concatenate([[0], np.cumsum(term_counts)]), term_row,
-                        term_column, term_plus, render_of_slot)
-        self._most_terms = max(term_counts)
+            np.minimum.at(self._render_of_slot, slots, members)
 
-    def project(self, images, prune: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """project(images, renders), the same contract. prune=False scores every placement: the
-        reference the pruned search is tested against."""
+    def project(self, images, chunk: int = SEARCH_CHUNK) -> tuple[np.ndarray, np.ndarray]:
+        """project(images, renders), the same contract. `chunk` images at a time keep their
+        integral images in the core's cache (256 and 512 equally fast here). sizes.search_mb counts
+        a score per tuple and image, as closest_renders holds them: for this search, which holds
+        no scores, an over-estimate of a few MB."""
         a = flatten(images)
         if a.shape[1] != self.renders.shape[1]:
             raise ValueError(f"images have {a.shape[1]} pixels, the renders {self.renders.shape[1]}")
         if not np.isfinite(a).all():
             raise ValueError("images hold non-finite pixels: no nearest render")
-        # The bounds hold for a >= 0: for images with a negative pixel they are taken of max(a, 0),
-        # which bounds a . r as well (copied only then: decoded images lie in [0, 1]).
-        negative = a.min(axis=1) < 0
-        positive = np.maximum(a, 0) if negative.any() else a
-        # How far float32 rounding can move a score or a bound, so that a bound is skipped only when
-        # it lies further than this above the best: every number summed is at most 2 sum|a| + |r|^2
-        # in size, an integral entry rounds at most height + width times, a score sums at most the
-        # most terms of a template and a box bound 4 entries, each rounding by at most 2^-24; twice
-        # that (for a 28 x 28 image of 200 pixels set, about 0.2 squared pixel distance).
-        height, width = self.shape
-        magnitude = 2 * np.abs(a).sum(axis=1, dtype=np.float64) + self._tables[5].max()
-        margin = (2 * 2.0**-24 * (self._most_terms + 4) * (height + width + 1) * magnitude if prune
-                  else np.full(len(a), np.inf))
-        index = _nearest_slots(a.reshape(-1, height, width), positive.reshape(-1, height, width), negative,
-                               positive.max(axis=1), positive.sum(axis=1, dtype=np.float64),
-                               np.einsum("ij,ij->i", positive, positive, dtype=np.float64), margin.astype(np.float32),
-                               self._tables, len(self.renders))
+        index = np.empty(len(a), dtype=np.int64)
+        for start in range(0, len(a), chunk):
+            index[start : start + chunk] = self._nearest(a[start : start + chunk])
         return index, _distances(a, to_unit(self.renders[index]))
 
-
-@numba.njit(cache=True)
-def _integral(image, out):
-    """The integral image of -2 x image into out (height + 1, width + 1): out[p, q] is -2 x the sum
-    of the pixels above row p and left of column q, summed down each column, then along each row,
-    in order (the -2 is exact: a power of two)."""
-    height, width = image.shape
-    out[0, :] = 0
-    out[:, 0] = 0
-    for p in range(height):
-        for q in range(width):
-            out[p + 1, q + 1] = out[p, q + 1] + np.float32(-2) * image[p, q]
-    # Column by column, so that the rows' sums run side by side instead of one after the other.
-    for q in range(1, width + 1):
-        for p in range(1, height + 1):
-            out[p, q] += out[p, q - 1]
+    def _nearest(self, a: np.ndarray) -> np.ndarray:
+        n, height, width = len(a), len(self._prefix_rows) - 1, len(self._prefix_columns) - 1
+        # The images last, so that every corner of the integral image is a row of n values.
+        columns = np.ascontiguousarray(a.T).reshape(height, width * n)
+        above = (self._prefix_rows @ columns).reshape(height + 1, width, n)
+        integral = np.matmul(self._prefix_columns, above)  # of -2a: (height + 1, width + 1, n)
+        return _nearest_slots(integral, self._first_slot, self._rows, self._columns, self._norms,
+                              self._term_start, self._term_row, self._term_column, self._term_plus,
+                              self._render_of_slot, len(self.renders))
 
 
 @numba.njit(cache=True)
-def _score(image, template, y, x, norms, term_start, term_row, term_column, term_plus):
-    """|r|^2 - 2 a . r of the template placed at (x, y), from the integral image of -2a: the
-    template's terms summed in their order, from |r|^2."""
-    score = norms[template]
-    for term in range(term_start[template], term_start[template + 1]):
-        if term_plus[term]:
-            score += image[y + term_row[term], x + term_column[term]]
-        else:
-            score -= image[y + term_row[term], x + term_column[term]]
-    return score
-
-
-@numba.njit(cache=True)
-def _box_sums(box, side, out, row_least):
-    """-2 x the sum of a over every side x side box, into out[y, x] for the box at (x, y), from the
-    integral image of -2a; row_least[y]: the least of row y. Returns the least of all."""
-    rows, columns = box.shape[0] - side, box.shape[1] - side
-    least = np.float32(np.inf)
-    for y in range(rows):
-        # Row slices, so that every index is the loop's own (numba then drops its checks).
-        top, top_right = box[y, :columns], box[y, side:]
-        bottom, bottom_right = box[y + side, :columns], box[y + side, side:]
-        row, row_min = out[y, :columns], np.float32(np.inf)
-        for x in range(columns):
-            row[x] = top[x] - top_right[x] - bottom[x] + bottom_right[x]
-            row_min = min(row_min, row[x])
-        row_least[y] = row_min
-        least = min(least, row_min)
-    return least
-
-
-@numba.njit(cache=True)
-def _nearest_slots(images, positive, negative, largest, total, squares, margins, tables, n_renders):
-    """For each image, the render of the slot with the least score |r|^2 - 2 a . r, from the
-    image's integral image of -2a (_integral); ties go to the lowest render index. `tables`: the
-    templates' (TranslatedTemplates.__init__).
-
-    Branch and bound, one image at a time, on lower bounds of the scores that hold for a >= 0
-    (`positive`: max(images, 0) where an image has a `negative` pixel, with the `largest` pixel,
-    `total` and sum of `squares` per image): a template's score is at least
-    |r|^2 - 2 min(|r|^2 max(a), sum(a), |r| |a|), and a placement's at least
-    |r|^2 - 2 x (the sum of a over its box) (_box_sums, computed for a box side when a template of
-    that side is first visited), so a row's at least the least of its placements', and a
-    template's at least the least of all of them. The best score starts at the placement of least
-    box bound of the template of least bound. Then the templates in the order of their bounds,
-    until one exceeds the best score found, and in each the rows and the placements whose bounds do
-    not. Every bound is taken the image's margin lower (`margins`: more than float32 rounding can
-    move a score or a bound), so a skipped slot could not have won, and the answer is the
-    exhaustive search's."""
-    (first_slot, rows, columns, box_sides, side_of, norms, term_start, term_row, term_column, term_plus,
-     render_of_slot) = tables
-    n, height, width = images.shape
+def _nearest_slots(integral, first_slot, rows, columns, norms, term_start, term_row, term_column, term_plus,
+                   render_of_slot, n_renders):
+    """For each image (the last axis of the integral image of -2a), the render of the slot with the
+    least score |r|^2 - 2 a . r; ties go to the lowest render index. One pass over the slots, each
+    score summed in its template's order of terms from |r|^2 and compared at once: no array of
+    scores (a compiled loop; numpy's slice by slice took 2.3x as long, benchmarks/RESULTS.md)."""
+    n = integral.shape[2]
+    best = np.full(n, np.inf, dtype=np.float32)
     index = np.full(n, n_renders, dtype=np.int64)
-    integral = np.empty((height + 1, width + 1), dtype=np.float32)
-    positive_integral = np.empty((height + 1, width + 1), dtype=np.float32)
-    box_sums = np.empty((len(box_sides), height, width), dtype=np.float32)
-    row_least = np.empty((len(box_sides), height), dtype=np.float32)
-    side_least = np.empty(len(box_sides), dtype=np.float32)
-    bounds = np.empty(len(norms), dtype=np.float32)
-    for i in range(n):
-        margin = margins[i]
-        _integral(images[i], integral)
-        box = integral
-        if negative[i]:
-            _integral(positive[i], positive_integral)
-            box = positive_integral
-        for template in range(len(norms)):
-            dot = min(norms[template] * largest[i], total[i], np.sqrt(norms[template] * squares[i]))
-            bounds[template] = norms[template] - 2 * dot - margin
-        order = np.argsort(bounds)
-        side_least[:] = np.nan  # not yet computed
-        # The seed: the placement of least box bound (holding a render) of the most promising template.
-        template = order[0]
-        side, placements = side_of[template], columns[template]
-        side_least[side] = _box_sums(box, box_sides[side], box_sums[side], row_least[side])
-        least, seed_y, seed_x = np.float32(np.inf), 0, 0
+    score = np.empty(n, dtype=np.float32)
+    for template in range(len(first_slot)):
         for y in range(rows[template]):
-            for x in range(placements):
-                holds_render = render_of_slot[first_slot[template] + y * placements + x] < n_renders
-                if box_sums[side, y, x] < least and holds_render:
-                    least, seed_y, seed_x = box_sums[side, y, x], y, x
-        chosen = render_of_slot[first_slot[template] + seed_y * placements + seed_x]
-        best = _score(integral, template, seed_y, seed_x, norms, term_start, term_row, term_column, term_plus)
-        for template in order:
-            if bounds[template] > best:
-                break  # in ascending order: no later template can win either
-            side, placements = side_of[template], columns[template]
-            if np.isnan(side_least[side]):
-                side_least[side] = _box_sums(box, box_sides[side], box_sums[side], row_least[side])
-            cut = best - norms[template] + margin  # a row or placement of box sums above it is skipped
-            if side_least[side] > cut:
-                continue
-            for y in range(rows[template]):
-                if row_least[side, y] > cut:
+            for x in range(columns[template]):
+                render = render_of_slot[first_slot[template] + y * columns[template] + x]
+                if render == n_renders:
                     continue
-                sums = box_sums[side, y, :placements]
-                for x in range(placements):
-                    if sums[x] > cut:
-                        continue
-                    render = render_of_slot[first_slot[template] + y * placements + x]
-                    if render == n_renders:
-                        continue
-                    score = _score(integral, template, y, x, norms, term_start, term_row, term_column, term_plus)
-                    if score < best or (score == best and render < chosen):
-                        best, chosen = score, render
-                        cut = best - norms[template] + margin
-        index[i] = chosen
+                score[:] = norms[template]
+                for term in range(term_start[template], term_start[template + 1]):
+                    corner = integral[y + term_row[term], x + term_column[term]]
+                    if term_plus[term]:
+                        for i in range(n):
+                            score[i] += corner[i]
+                    else:
+                        for i in range(n):
+                            score[i] -= corner[i]
+                for i in range(n):
+                    if score[i] < best[i] or (score[i] == best[i] and render < index[i]):
+                        best[i] = score[i]
+                        index[i] = render
     return index
 
 

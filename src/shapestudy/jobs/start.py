@@ -34,6 +34,22 @@ def one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
+def set_environment(gpu: bool) -> None:
+    """What numpy and JAX read when they load, for a job (and a benchmark that measures as jobs
+    run); settings already in the environment win. Call it before either is imported."""
+    # JAX uses a GPU only where the job asked for one (resource gpu, from training.gpu), and then
+    # takes device memory as it needs it instead of 75% of the device at start, so several jobs
+    # can share a GPU.
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    if not gpu:
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    # numpy asks the kernel for huge pages for every array of 4 MB or more (madvise); where the
+    # kernel then compacts memory to find them (transparent_hugepage/defrag "madvise"), touching a
+    # new 31 MB array took 0.3-0.45 s instead of 10-25 ms, a sixth of a sample-quality job's time
+    # (benchmarks/RESULTS.md).
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+
+
 def start_job(snakemake) -> set[int] | None:
     """Send stderr to the job's log, pin the job to free cores, set up JAX (device, XLA flags,
     compilation cache) and install the one-line report of expected failures. Call it before
@@ -45,17 +61,7 @@ def start_job(snakemake) -> set[int] | None:
     cores = cpus.claim_cores(snakemake.threads)
     cpus.configure_xla()
     cpus.compilation_cache(".snakemake/jax-cache")
-    # For JAX, imported after this: a job uses a GPU only if it asked for one (resource gpu, from
-    # training.gpu), and then takes device memory as it needs it instead of 75% of the device at
-    # start, so several jobs can share a GPU. Settings already in the environment win.
-    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
-    # numpy asks the kernel for huge pages for every array of 4 MB or more (madvise); where the
-    # kernel then compacts memory to find them (transparent_hugepage/defrag "madvise"), touching a
-    # new 31 MB array took 0.3-0.45 s instead of 10-25 ms, a third of an evaluation's time
-    # (benchmarks/RESULTS.md). Read by numpy at import; a value already in the environment wins.
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
-    if not snakemake.resources.get("gpu", 0):
-        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    set_environment(gpu=bool(snakemake.resources.get("gpu", 0)))
     job = snakemake.rule + "".join(f" {value}" for value in snakemake.wildcards)
 
     def report(kind, error, tb):
