@@ -15,8 +15,8 @@ print(multiarray._set_madvise_hugepage(True))  # returns the setting numpy start
 
 
 def test_jobs_do_not_ask_for_huge_pages(tmp_path):
-    # Touching a new array that numpy had asked huge pages for cost 0.3-0.45 s here instead of
-    # 10-25 ms (benchmarks/RESULTS.md); a job turns the request off unless its environment says.
+    # Touching a new array that numpy had asked huge pages for cost 0.33-0.45 s here instead of
+    # 13-27 ms (benchmarks/RESULTS.md); a job turns the request off unless its environment says.
     env = {key: value for key, value in os.environ.items() if key != "NUMPY_MADVISE_HUGEPAGE"}
     for setting, expected in [(None, "False"), ("1", "True")]:
         if setting is not None:

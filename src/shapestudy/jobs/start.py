@@ -44,9 +44,9 @@ def set_environment(gpu: bool) -> None:
     if not gpu:
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
     # numpy asks the kernel for huge pages for every array of 4 MB or more (madvise); where the
-    # kernel then compacts memory to find them (transparent_hugepage/defrag "madvise"), touching a
-    # new 31 MB array took 0.3-0.45 s instead of 10-25 ms, a sixth of a sample-quality job's time
-    # (benchmarks/RESULTS.md).
+    # kernel then compacts memory to find them (transparent_hugepage/defrag "madvise"), filling a
+    # new 31 MB array took 0.33-0.45 s instead of 13-27 ms, and sample-quality jobs run one at a
+    # time took a third less time without them (benchmarks/RESULTS.md).
     os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
