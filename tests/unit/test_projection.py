@@ -4,7 +4,8 @@ import pytest
 from shapestudy.data.dataset import Dataset, enumerate_factors, render
 from shapestudy.data.grid import FactorGrid
 from shapestudy.evaluation.projection import (
-    TranslatedTemplates, closest_renders, factor_recovery, iou, project, project_translated,
+    TINY_PIXEL, TranslatedTemplates, closest_renders, factor_recovery, iou, project, project_translated,
+    squared_distances, without_tiny,
 )
 
 # Sizes from 4: at size 3 a circle renders as a square, so tuples would share images.
@@ -212,3 +213,20 @@ def test_renders_that_are_not_translated_templates_fall_back(small):
             TranslatedTemplates(renders, render_codes)
         for got, expected in zip(project_translated(queries, renders, render_codes), project(queries, renders)):
             np.testing.assert_array_equal(got, expected)
+
+
+def test_tiny_pixels_become_zero_and_no_distance_moves(small):
+    """Blurred renders on a sharp sigmoid's background (1e-20, whose products are subnormal): the
+    tiny values become 0, every other value stays, and so do every distance and nearest render."""
+    images, _ = small
+    rng = np.random.default_rng(0)
+    blurred = np.clip(images[rng.integers(0, len(images), 500)] + rng.normal(0, 0.2, (500, *images.shape[1:])), 0, 1)
+    samples = np.where(blurred < 0.3, np.float32(1e-20), blurred).astype(np.float32)
+    flushed = without_tiny(samples.copy())
+    tiny = samples < TINY_PIXEL
+    assert tiny.mean() > 0.3 and (flushed[tiny] == 0).all()
+    np.testing.assert_array_equal(flushed[~tiny], samples[~tiny])
+    np.testing.assert_array_equal(squared_distances(flushed, flushed), squared_distances(samples, samples))
+    np.testing.assert_array_equal(squared_distances(flushed, images), squared_distances(samples, images))
+    for ours, theirs in zip(project(flushed, images), project(samples, images)):
+        np.testing.assert_array_equal(ours, theirs)

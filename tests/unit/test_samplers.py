@@ -17,6 +17,7 @@ from shapestudy.evaluation.samplers import (
     draw_latents,
     fit_gaussian,
     fit_mixture,
+    kmeans_plusplus,
     registry,
     sample_gaussian,
     sample_kde,
@@ -86,6 +87,22 @@ def test_the_mixture_fit_is_scikit_learns_em(dim, components):
     np.testing.assert_allclose(ours.weights, theirs.weights_, atol=1e-6)
     np.testing.assert_allclose(ours.means, theirs.means_, atol=1e-5)
     np.testing.assert_allclose(ours.covariances, theirs.covariances_, atol=1e-5)
+
+
+@pytest.mark.parametrize("n, dim, components, seed, decimals", [
+    (2000, 4, 100, 1, None), (9324, 16, 100, 7, None), (300, 3, 300, 2, None), (1000, 2, 50, 3, 1)])
+def test_the_k_means_plus_plus_seeds_are_scikit_learns(n, dim, components, seed, decimals):
+    """The same seeds as sklearn.cluster.kmeans_plusplus, index for index, including codes that tie
+    (rounded to `decimals`) and as many components as codes."""
+    from sklearn.cluster import kmeans_plusplus as reference
+    from threadpoolctl import threadpool_limits
+
+    codes = np.random.default_rng(seed).standard_normal((n, dim)) * np.arange(1, dim + 1)
+    if decimals is not None:
+        codes = np.round(codes, decimals)
+    with threadpool_limits(1):
+        _, expected = reference(codes, components, random_state=seed)
+        np.testing.assert_array_equal(kmeans_plusplus(codes, components, seed), expected)
 
 
 def test_a_mixture_with_more_components_than_codes_is_refused_by_name():

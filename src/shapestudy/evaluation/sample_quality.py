@@ -7,7 +7,8 @@ import numpy as np
 
 from shapestudy.data.grid import FACTORS
 from shapestudy.evaluation import samplers
-from shapestudy.evaluation.projection import Nearest, flatten, nearest_renders, render_search, squared_distances
+from shapestudy.evaluation.projection import (Nearest, flatten, nearest_renders, render_search, squared_distances,
+                                              without_tiny)
 from shapestudy.evaluation.scores import row
 from shapestudy.sizes import STORED_SAMPLES
 from shapestudy.training.inference import decode, encode
@@ -143,7 +144,7 @@ def score(dataset, trained, settings: dict) -> dict:
     )
     rows, arrays = [], {}
     for sampler, z in latents.items():
-        samples = decode(model, params, z, config.reconstruction)
+        samples = without_tiny(decode(model, params, z, config.reconstruction))
         nearest = nearest_renders(samples, dataset.images, render_codes, settings["validity_iou"],
                                   settings["pixel_threshold"], search=search)
         scores = summarise(nearest, render_codes, test_mask)

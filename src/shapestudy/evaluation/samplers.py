@@ -74,7 +74,6 @@ def fit_mixture(codes, components: int, seed: int) -> Mixture:
     parameters equal to rounding, in a fraction of its time: each E- and M-step is one matrix
     product with the codes' outer products instead of a loop over components
     (benchmarks/RESULTS.md). One thread: one order of summation, the same fit anywhere."""
-    from sklearn.cluster import kmeans_plusplus  # only the jobs that fit a mixture pay for the import
     from threadpoolctl import threadpool_limits
 
     codes = np.asarray(codes, dtype=np.float64)
@@ -82,7 +81,7 @@ def fit_mixture(codes, components: int, seed: int) -> Mixture:
         raise ValueError(f"a mixture of {components} components needs at least {components} training codes, "
                          f"got {len(codes)} (evaluation.mixture_components)")
     with threadpool_limits(1):
-        _, chosen = kmeans_plusplus(codes, components, random_state=seeds.below(seed, seeds.SKLEARN_BITS))
+        chosen = kmeans_plusplus(codes, components, seeds.below(seed, seeds.SKLEARN_BITS))
         centre = codes.mean(axis=0)  # EM is translation invariant; centred codes keep E[xx'] - mm' exact
         x = codes - centre
         # Each code's features: the upper triangle of its outer product, then the code itself. Both
@@ -99,6 +98,35 @@ def fit_mixture(codes, components: int, seed: int) -> Mixture:
             if abs(bound - previous) < EM_TOLERANCE:
                 break
     return mixture._replace(means=mixture.means + centre)
+
+
+def kmeans_plusplus(codes: np.ndarray, components: int, seed: int) -> np.ndarray:
+    """The indices of `components` k-means++ seeds among the codes (n, d), float64: scikit-learn's
+    kmeans_plusplus step for step (greedy, 2 + log(k) candidates a seed; its random draws and its
+    arithmetic, so the same seeds), without its import (1.2 s of every sample-quality job)."""
+    random = np.random.RandomState(seed)
+    weights = np.ones(len(codes))
+    norms = np.einsum("ij,ij->i", codes, codes)
+
+    def squared_distances(rows) -> np.ndarray:  # sklearn.metrics.pairwise._euclidean_distances
+        distances = -2 * (codes[rows] @ codes.T)
+        distances += np.einsum("ij,ij->i", codes[rows], codes[rows])[:, None]
+        distances += norms[None, :]
+        return np.maximum(distances, 0, out=distances)
+
+    chosen = [random.choice(len(codes), p=weights / weights.sum())]
+    closest = squared_distances([chosen[0]])
+    potential = closest @ weights
+    for _ in range(1, components):
+        draws = random.uniform(size=2 + int(np.log(components))) * potential
+        candidates = np.searchsorted(np.cumsum(weights * closest), draws)
+        np.clip(candidates, None, closest.size - 1, out=candidates)
+        distances = np.minimum(closest, squared_distances(candidates))
+        potentials = distances @ weights.reshape(-1, 1)
+        best = np.argmin(potentials)
+        potential, closest = potentials[best], distances[best]
+        chosen.append(candidates[best])
+    return np.array(chosen)
 
 
 def _maximise(features, d: int, resp) -> Mixture:
