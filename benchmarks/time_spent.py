@@ -140,7 +140,7 @@ def sample_quality_split(study: Path, config: dict, data: Path) -> dict:
     from shapestudy import families
     from shapestudy.data import dataset
     from shapestudy.evaluation import sample_quality, samplers
-    from shapestudy.evaluation.projection import nearest_renders, render_search
+    from shapestudy.evaluation.projection import nearest_renders, render_search, without_tiny
     from shapestudy.training import artifacts
     from shapestudy.training.inference import decode, encode
 
@@ -160,7 +160,7 @@ def sample_quality_split(study: Path, config: dict, data: Path) -> dict:
         seconds["codes"], start = time.perf_counter() - start, time.perf_counter()
         latents = samplers.draw_latents(settings["samples"], cfg.latent_dim, settings["seed"], lambda: codes, settings)
         seconds["fitting"], start = time.perf_counter() - start, time.perf_counter()
-        images = {name: decode(model, params, z, cfg.reconstruction) for name, z in latents.items()}
+        images = {name: without_tiny(decode(model, params, z, cfg.reconstruction)) for name, z in latents.items()}
         seconds["decoding"], start = time.perf_counter() - start, time.perf_counter()
         render_codes = shapes.factor_codes()
         search = render_search(shapes.images, render_codes)
