@@ -38,7 +38,7 @@ TINY_PIXEL = np.float32(2.0**-63)  # the square of anything above it is a normal
 
 
 def without_tiny(images: np.ndarray) -> np.ndarray:
-    """Float32 images with every value below TINY_PIXEL set to 0, in place."""
+    """Float32 images in [0, 1] with every value below TINY_PIXEL set to 0, in place."""
     np.copyto(images, 0, where=images < TINY_PIXEL)
     return images
 
