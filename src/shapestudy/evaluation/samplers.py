@@ -105,7 +105,7 @@ def kmeans_plusplus(codes: np.ndarray, components: int, seed: int) -> np.ndarray
     kmeans_plusplus step for step (greedy, 2 + log(k) candidates a seed; its random draws and its
     arithmetic, so the same seeds), without its import (1.2 s of every sample-quality job)."""
     random = np.random.RandomState(seed)
-    weights = np.ones(len(codes))
+    weights = np.ones(len(codes))  # scikit-learn's sample weights, all 1: it sums by products with them
     norms = np.einsum("ij,ij->i", codes, codes)
 
     def squared_distances(rows) -> np.ndarray:  # sklearn.metrics.pairwise._euclidean_distances
