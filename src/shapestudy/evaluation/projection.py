@@ -32,8 +32,8 @@ def flatten(images) -> np.ndarray:
 # Decoded pixels below this are set to 0 before they are scored (without_tiny): a sharp sigmoid's
 # background leaves 35-47% of an AE's decoded pixels near 1e-20, the product of two of them is
 # subnormal, and this CPU computes those many times slower: PRDC's radii of 1,165 AE samples took
-# 195-310 ms instead of 12 ms, the nearest-render search 10% longer. No score moved (every sampler
-# of 24 runs: the same radii, PRDC and nearest renders, benchmarks/RESULTS.md).
+# 195-310 ms instead of 12 ms, the nearest-render search 10% longer. No score moved (the same PRDC
+# for every sampler of 24 runs, every score of four whole studies the same; benchmarks/RESULTS.md).
 TINY_PIXEL = np.float32(2.0**-63)  # the square of anything above it is a normal float32
 
 
