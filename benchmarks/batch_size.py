@@ -29,13 +29,14 @@ from convergence import CONFIGURATIONS, load_splits, run_one  # noqa: E402
 
 TRAINING = yaml.safe_load((ROOT / "config.yaml").read_text())["training"]
 DEFAULT = {key: TRAINING[key] for key in ("warmup_epochs", "learning_rate", "patience", "tolerance", "reductions",
-                                          "reduction_factor", "max_epochs", "batch_size")}
+                                          "reduction_factor", "max_epochs", "batch_size", "matmul")}
 DEFAULT["hidden"] = tuple(TRAINING["hidden"])
 # Each option: what differs from the default study's training.
 OPTIONS = {
     "default": {},
     "b32-lr4e-3": dict(batch_size=32, learning_rate=4e-3),  # the default before issue 26
     "b128-lr8e-3": dict(batch_size=128, learning_rate=8e-3),
+    "float32": dict(matmul="float32"),  # the default before the bfloat16 products
     "patience4": dict(patience=4),
     "patience3": dict(patience=3),
     "tolerance5e-3": dict(tolerance=5e-3),

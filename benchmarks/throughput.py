@@ -21,6 +21,7 @@ Import it after run.py has set the cores and XLA flags: JAX starts its threads o
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import platform
 import re
@@ -143,10 +144,11 @@ def xla_step_flops(cfg: train.TrainConfig, state, batch: jnp.ndarray) -> float |
         return None
 
 
-def matmul(n: int = 4096):
-    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
-    b = jax.random.normal(jax.random.PRNGKey(1), (n, n), jnp.float32)
-    product = jax.jit(jnp.dot)
+def matmul(n: int = 4096, dtype=jnp.float32):
+    """GFLOP/s of an n x n product of `dtype` operands, accumulated in float32."""
+    a = jax.random.normal(jax.random.PRNGKey(0), (n, n), dtype)
+    b = jax.random.normal(jax.random.PRNGKey(1), (n, n), dtype)
+    product = jax.jit(functools.partial(jnp.dot, preferred_element_type=jnp.float32))
     product(a, b).block_until_ready()
 
     def once():

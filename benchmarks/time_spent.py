@@ -12,7 +12,7 @@ of the default configuration split into its gradients, Adam's update and the val
 one run's sample-quality scoring split into fitting the samplers (with the training codes),
 decoding, the nearest-render scoring and PRDC's cross-check, by which the sample-quality jobs'
 work (all but their start-up) is apportioned. The limit of the steps is their FLOPs at the
-one-core float32 matrix-product rate (2048^2).
+one-core float32 matrix-product rate (2048^2), and the bfloat16 rate beside it.
 Writes benchmarks/out/time_spent.json and prints the table.
 """
 
@@ -94,7 +94,7 @@ def epoch_split(config: dict, data: Path) -> dict:
     from shapestudy.training import train
 
     training = config["training"]
-    fields = {key: training[key] for key in ("batch_size", "learning_rate", "warmup_epochs")}
+    fields = {key: training[key] for key in ("batch_size", "learning_rate", "warmup_epochs", "matmul")}
     cfg = train.TrainConfig(model="vae", arch="mlp", latent_dim=config["figures"]["latent_dim"], seed=0, beta=1.0,
                             reconstruction="bce", hidden=tuple(training["hidden"]), **fields)
     images = jax.numpy.asarray(dataset.load(data, "train").images)
@@ -124,12 +124,13 @@ def epoch_split(config: dict, data: Path) -> dict:
     validating = median_seconds(lambda: evaluate(state, validation, rng))
     steps = len(images) // cfg.batch_size
     flop = 6 * throughput.forward_macs(state.apply_fn.__self__, state.params, images.shape[1:]) * cfg.batch_size * steps
-    rate = throughput.matmul(2048)
+    rate, half_rate = throughput.matmul(2048), throughput.matmul(2048, jax.numpy.bfloat16)
     matmul = float(np.median([rate() for _ in range(5)])) * 1e9
-    return {"batch_size": cfg.batch_size, "steps": steps, "epoch": whole, "gradients": gradients,
-            "update": whole - gradients, "validation": validating, "flop_per_epoch": flop,
-            "matmul_flops": matmul, "step_share_of_matmul": flop / whole / matmul,
-            "limit_epoch": flop / matmul}
+    half = float(np.median([half_rate() for _ in range(5)])) * 1e9
+    return {"batch_size": cfg.batch_size, "matmul": cfg.matmul, "steps": steps, "epoch": whole,
+            "gradients": gradients, "update": whole - gradients, "validation": validating, "flop_per_epoch": flop,
+            "matmul_flops": matmul, "bfloat16_matmul_flops": half, "step_share_of_matmul": flop / whole / matmul,
+            "step_share_of_bfloat16_matmul": flop / whole / half, "limit_epoch": flop / matmul}
 
 
 def sample_quality_split(study: Path, config: dict, data: Path) -> dict:
@@ -239,8 +240,9 @@ def main(argv=None) -> None:
     print(f"\nAll jobs: {total:.0f} s, {total / 2:.0f} s over 2 cores. One core, batch {split['batch_size']}: "
           f"steady epoch {split['epoch']:.3f} s (gradients {split['gradients']:.3f} s, Adam's update "
           f"{split['update']:.3f} s), validation {split['validation']:.3f} s; steps at "
-          f"{100 * split['step_share_of_matmul']:.0f}% of the {split['matmul_flops'] / 1e9:.0f} GFLOP/s "
-          f"matrix product. Start-up per job (s): " + ", ".join(f"{k} {v:.2f}" for k, v in start.items()) + ". "
+          f"{100 * split['step_share_of_matmul']:.0f}% of the {split['matmul_flops'] / 1e9:.0f} GFLOP/s float32 "
+          f"matrix product ({100 * split['step_share_of_bfloat16_matmul']:.0f}% of the bfloat16 one's "
+          f"{split['bfloat16_matmul_flops'] / 1e9:.0f}; the products in {split['matmul']}). Start-up per job (s): " + ", ".join(f"{k} {v:.2f}" for k, v in start.items()) + ". "
           f"One run's sample quality ({scoring['run']}, one core, s): "
           + ", ".join(f"{k} {v:.2f}" for k, v in scoring.items() if k != "run") + ".")
 

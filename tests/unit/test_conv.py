@@ -85,8 +85,10 @@ def test_the_step_loop_and_the_scan_draw_the_same_batches(splits, monkeypatch):
 
 def test_a_batch_split_into_passes_has_the_batch_gradient(splits, monkeypatch):
     """A conv step splits a batch larger than STEP_CHUNK into passes; for the AE (no noise) the
-    update is that of the whole batch."""
-    config = train.TrainConfig(model="ae", arch="conv", reconstruction="mse", latent_dim=4, seed=0, batch_size=64)
+    update is that of the whole batch. In float32 products: bfloat16 rounds each pass's gradient,
+    scaled by its own image count, to 2^-9 of itself, which would hide a wrongly weighted pass."""
+    config = train.TrainConfig(model="ae", arch="conv", reconstruction="mse", latent_dim=4, seed=0, batch_size=64,
+                               matmul="float32")
     images = jnp.asarray(splits[0][:320])  # five steps: the passes are what is checked
     # Plain gradient steps, so that the parameters move by the gradient itself: Adam divides each
     # gradient by its own scale, which would hide a wrongly weighted pass and magnify the rounding

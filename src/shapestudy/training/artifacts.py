@@ -35,6 +35,8 @@ def read_record(record_path: str | Path) -> dict:
     """A run record (record.json of a training job), checked for what readers take from it."""
     try:
         record = json.loads(Path(record_path).read_text())
+        # Runs recorded before training.matmul existed multiplied in float32.
+        record["config"].setdefault("matmul", "float32")
         TrainConfig(**record["config"])
         record["image_shape"] = [int(side) for side in record["image_shape"]]
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -51,7 +53,7 @@ def load_model(params_path: str | Path, record_path: str | Path):
     """(model, params, config) of a trained run, from its parameters and run record."""
     record = read_record(record_path)
     config = TrainConfig(**record["config"])
-    model = make_model(config.model, config.arch, config.latent_dim, record["image_shape"], config.hidden)
+    model = make_model(config.model, config.arch, config.latent_dim, record["image_shape"], config.hidden, config.matmul)
     expected = jax.eval_shape(
         model.init, jax.random.PRNGKey(0), jnp.zeros((1, *record["image_shape"])), jax.random.PRNGKey(0)
     )["params"]

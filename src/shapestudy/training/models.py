@@ -5,6 +5,7 @@ it as logits (see losses.py). A sigmoid output trained with squared error can co
 mean image (docs/science.md, Choices the study makes).
 """
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -13,6 +14,15 @@ import jax.numpy as jnp
 from flax import linen as nn
 
 from shapestudy import families
+from shapestudy.training import products
+
+
+def _dense(matmul: str):
+    """nn.Dense with its product in the number format `matmul` (training.matmul). The layers that
+    write the code (mean, logvar) or read it (the decoder's first) are plain float32 Dense layers:
+    a code near 2 is resolved to 2^-7 in bfloat16, coarser than the smallest latent noise the rate
+    and distortion curves add (evaluation.sigmas), and these layers are under 2% of the products."""
+    return functools.partial(nn.Dense, dot_general=products.dot_general(matmul))
 
 
 class MLPEncoder(nn.Module):
@@ -21,12 +31,14 @@ class MLPEncoder(nn.Module):
     latents: int
     variational: bool
     hidden: Sequence[int]
+    matmul: str = "float32"  # the Dense layers' products (products.MATMULS)
 
     @nn.compact
     def __call__(self, x):
+        linear = _dense(self.matmul)
         x = x.reshape((x.shape[0], -1))
         for width in self.hidden:
-            x = nn.relu(nn.Dense(width)(x))
+            x = nn.relu(linear(width)(x))
         mean = nn.Dense(self.latents, name="mean")(x)
         if not self.variational:
             return mean, None
@@ -38,12 +50,16 @@ class MLPDecoder(nn.Module):
 
     image_shape: Sequence[int]
     hidden: Sequence[int]
+    matmul: str = "float32"
 
     @nn.compact
     def __call__(self, z):
-        for width in reversed(self.hidden):
-            z = nn.relu(nn.Dense(width)(z))
-        pixels = nn.Dense(math.prod(self.image_shape))(z)
+        linear = _dense(self.matmul)
+        first, *others = reversed(self.hidden)
+        x = nn.relu(nn.Dense(first)(z))
+        for width in others:
+            x = nn.relu(linear(width)(x))
+        pixels = linear(math.prod(self.image_shape))(x)
         return pixels.reshape((z.shape[0], *self.image_shape))
 
 
@@ -54,15 +70,17 @@ class ConvEncoder(nn.Module):
     latents: int
     variational: bool
     hidden: Sequence[int] = ()  # the MLP's widths; the conv encoder's dense layer is fixed
+    matmul: str = "float32"  # as MLPEncoder's, for the dense layers (the convolutions: float32)
     channels: Sequence[int] = (32, 64)
     dense: int = 256
 
     @nn.compact
     def __call__(self, x):
+        linear = _dense(self.matmul)
         x = x[..., None]
         for width in self.channels:
             x = nn.relu(nn.Conv(width, (4, 4), strides=(2, 2), padding="SAME")(x))
-        x = nn.relu(nn.Dense(self.dense)(x.reshape((x.shape[0], -1))))
+        x = nn.relu(linear(self.dense)(x.reshape((x.shape[0], -1))))
         mean = nn.Dense(self.latents, name="mean")(x)
         if not self.variational:
             return mean, None
@@ -85,15 +103,17 @@ class ConvDecoder(nn.Module):
 
     image_shape: Sequence[int]
     hidden: Sequence[int] = ()  # as ConvEncoder
+    matmul: str = "float32"
     channels: Sequence[int] = (64, 32)
     dense: int = 256
 
     @nn.compact
     def __call__(self, z):
+        linear = _dense(self.matmul)
         height, width = self.image_shape
         low = (-(-height // 4), -(-width // 4))
         z = nn.relu(nn.Dense(self.dense)(z))
-        z = nn.relu(nn.Dense(low[0] * low[1] * self.channels[0])(z))
+        z = nn.relu(linear(low[0] * low[1] * self.channels[0])(z))
         x = z.reshape((z.shape[0], *low, self.channels[0]))
         x = nn.relu(depth_to_space(nn.Conv(4 * self.channels[1], (2, 2), padding="SAME")(x)))
         x = depth_to_space(nn.Conv(4, (2, 2), padding="SAME")(x))
@@ -117,11 +137,12 @@ class AutoEncoder(nn.Module):
     variational: bool
     arch: str = "mlp"
     hidden: Sequence[int] = ()  # MLPEncoder.hidden
+    matmul: str = "float32"  # the dense layers' products (training.matmul)
 
     def setup(self):
         encoder, decoder = ARCHITECTURES[self.arch]
-        self.encoder = encoder(self.latents, self.variational, tuple(self.hidden))
-        self.decoder = decoder(self.image_shape, tuple(self.hidden))
+        self.encoder = encoder(self.latents, self.variational, tuple(self.hidden), matmul=self.matmul)
+        self.decoder = decoder(self.image_shape, tuple(self.hidden), matmul=self.matmul)
 
     def __call__(self, x, z_rng):
         mean, logvar = self.encode(x)
@@ -135,12 +156,16 @@ class AutoEncoder(nn.Module):
         return self.decoder(z)
 
 
-def make_model(model: str, arch: str, latent_dim: int, image_shape, hidden: Sequence[int] = ()) -> AutoEncoder:
+def make_model(model: str, arch: str, latent_dim: int, image_shape, hidden: Sequence[int] = (),
+               matmul: str = "float32") -> AutoEncoder:
     """The network of a model family of the registry (shapestudy.families); `hidden`: the MLP
-    encoder's hidden widths (training.hidden), mirrored by its decoder."""
+    encoder's hidden widths (training.hidden), mirrored by its decoder; `matmul`: the number
+    format of its dense layers' products (training.matmul, products.MATMULS)."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown arch {arch!r}: expected one of {sorted(ARCHITECTURES)}")
     if arch == "mlp" and not hidden:
         raise ValueError("the mlp architecture needs its hidden widths (training.hidden), e.g. (256, 128)")
+    products.dot_general(matmul)  # an unknown format fails here, not when the model first runs
     variational = families.family(model).variational
-    return AutoEncoder(latent_dim, tuple(image_shape), variational=variational, arch=arch, hidden=tuple(hidden))
+    return AutoEncoder(latent_dim, tuple(image_shape), variational=variational, arch=arch, hidden=tuple(hidden),
+                       matmul=matmul)

@@ -52,7 +52,7 @@ class _TrainConfigMethods:
         return self.learning_rate * self.reduction_factor**reductions
 
 
-_PYTHON_TYPES = {"integer": int, "number": float, "array": tuple, "boolean": bool}
+_PYTHON_TYPES = {"integer": int, "number": float, "array": tuple, "boolean": bool, "string": str}
 
 
 def _fields() -> list[tuple]:
@@ -156,7 +156,7 @@ def _model_and_optimizer(config: TrainConfig, image_shape: tuple, steps_per_epoc
     """One model, optimizer and jitted init per configuration without its seed and cap. The seeds
     of a point, trained in one process, then share them, and so share the compiled programs too: a
     jitted function's cache key holds the state's model and optimizer, compared by identity."""
-    model = make_model(config.model, config.arch, config.latent_dim, image_shape, config.hidden)
+    model = make_model(config.model, config.arch, config.latent_dim, image_shape, config.hidden, config.matmul)
     # Jitted: the same parameters, bit for bit, as eager init, in one compilation instead of one
     # per operation (seconds of every training job's start-up).
     return model, optimizer(config, steps_per_epoch), jax.jit(model.init)
