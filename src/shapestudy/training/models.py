@@ -31,7 +31,7 @@ class MLPEncoder(nn.Module):
     latents: int
     variational: bool
     hidden: Sequence[int]
-    matmul: str = "float32"  # the Dense layers' products (products.MATMULS)
+    matmul: str = "float32"  # the hidden layers' products (products.MATMULS); the code's own: float32
 
     @nn.compact
     def __call__(self, x):

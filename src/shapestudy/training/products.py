@@ -8,7 +8,10 @@ when both operands are row-major and the product is in the standard (m, k) x (k,
 transposed operand falls back to a kernel no faster than float32's. The gradient of x @ w needs
 x^T @ g and g @ w^T, so the backward pass below writes them as products of row-major copies:
 x^T (small: the batch is its short side) is copied transposed, and g @ w^T is computed as the
-transpose of w @ g^T, so the large w is never copied. benchmarks/RESULTS.md has the measurements.
+transpose of w @ g^T, so the large w is never copied. Where XLA takes no fast kernel for a
+product (checked with its YNNPACK fusion turned off), it converts the operands to float32 and runs
+its own kernel: the same program runs, at about float32's speed. benchmarks/RESULTS.md has the
+measurements.
 """
 
 import jax
@@ -63,7 +66,8 @@ bfloat16_product.defvjp(_forward, _backward)
 def _bfloat16_dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
     """flax's Dense product (the last axis of a 2-d batch against the kernel's first) in bfloat16."""
     if lhs.ndim != 2 or dimension_numbers != (((1,), (0,)), ((), ())):
-        raise ValueError(f"bfloat16 products take a 2-d batch times a kernel, not {dimension_numbers} of a {lhs.ndim}-d input")
+        raise ValueError(f"bfloat16 products take a 2-d batch times a kernel, not {dimension_numbers} "
+                         f"of a {lhs.ndim}-d input")
     return bfloat16_product(lhs, rhs)
 
 
