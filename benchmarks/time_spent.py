@@ -242,7 +242,8 @@ def main(argv=None) -> None:
           f"{split['update']:.3f} s), validation {split['validation']:.3f} s; steps at "
           f"{100 * split['step_share_of_matmul']:.0f}% of the {split['matmul_flops'] / 1e9:.0f} GFLOP/s float32 "
           f"matrix product ({100 * split['step_share_of_bfloat16_matmul']:.0f}% of the bfloat16 one's "
-          f"{split['bfloat16_matmul_flops'] / 1e9:.0f}; the products in {split['matmul']}). Start-up per job (s): " + ", ".join(f"{k} {v:.2f}" for k, v in start.items()) + ". "
+          f"{split['bfloat16_matmul_flops'] / 1e9:.0f}; the products in {split['matmul']}). "
+          "Start-up per job (s): " + ", ".join(f"{k} {v:.2f}" for k, v in start.items()) + ". "
           f"One run's sample quality ({scoring['run']}, one core, s): "
           + ", ".join(f"{k} {v:.2f}" for k, v in scoring.items() if k != "run") + ".")
 

@@ -53,7 +53,8 @@ def load_model(params_path: str | Path, record_path: str | Path):
     """(model, params, config) of a trained run, from its parameters and run record."""
     record = read_record(record_path)
     config = TrainConfig(**record["config"])
-    model = make_model(config.model, config.arch, config.latent_dim, record["image_shape"], config.hidden, config.matmul)
+    model = make_model(config.model, config.arch, config.latent_dim, record["image_shape"], config.hidden,
+                       config.matmul)
     expected = jax.eval_shape(
         model.init, jax.random.PRNGKey(0), jnp.zeros((1, *record["image_shape"])), jax.random.PRNGKey(0)
     )["params"]
