@@ -234,7 +234,7 @@ def study_runs(name: str) -> dict[str, dict]:
     """The training configurations of a study config, as the rule's params give them."""
     from shapestudy import config as study_config_module
 
-    return study_config_module.runs(config_of(name))
+    return study_config_module.runs(study_config_module.validate(config_of(name)))
 
 
 def compile_latex(directory: Path, body: str) -> str:
