@@ -21,7 +21,6 @@ Import it after run.py has set the cores and XLA flags: JAX starts its threads o
 from __future__ import annotations
 
 import datetime
-import functools
 import os
 import platform
 import re
@@ -37,7 +36,7 @@ import numpy as np
 
 from shapestudy import config as study_config
 from shapestudy.data import dataset
-from shapestudy.training import train
+from shapestudy.training import products, train
 
 try:
     import torch
@@ -148,7 +147,7 @@ def matmul(n: int = 4096, dtype=jnp.float32):
     """GFLOP/s of an n x n product of `dtype` operands, accumulated in float32."""
     a = jax.random.normal(jax.random.PRNGKey(0), (n, n), dtype)
     b = jax.random.normal(jax.random.PRNGKey(1), (n, n), dtype)
-    product = jax.jit(functools.partial(jnp.dot, preferred_element_type=jnp.float32))
+    product = jax.jit(products.product)
     product(a, b).block_until_ready()
 
     def once():

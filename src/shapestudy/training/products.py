@@ -23,7 +23,8 @@ from shapestudy import config as study_config
 MATMULS = tuple(study_config.schema()["properties"]["training"]["properties"]["matmul"]["enum"])
 
 
-def _product(a, b):
+def product(a, b):
+    """a @ b, accumulated and returned in float32 whatever the operands' format."""
     return jnp.dot(a, b, preferred_element_type=jnp.float32)
 
 
@@ -36,22 +37,22 @@ def _transposed(a):
 @jax.custom_vjp
 def bfloat16_product(x, w):
     """x @ w for a batch x (n, k) and a kernel w (k, m), from bfloat16 inputs, in float32."""
-    return _product(x.astype(jnp.bfloat16), w.astype(jnp.bfloat16))
+    return _forward(x, w)[0]
 
 
 def _forward(x, w):
     x, w = x.astype(jnp.bfloat16), w.astype(jnp.bfloat16)
-    return _product(x, w), (x, w)
+    return product(x, w), (x, w)
 
 
 def kernel_gradient(x, g):
     """x^T @ g of bfloat16 x (n, k) and g (n, m): the gradient of x @ w with respect to w."""
-    return _product(_transposed(x), g)
+    return product(_transposed(x), g)
 
 
 def input_gradient(g, w):
     """g @ w^T of bfloat16 g (n, m) and w (k, m), as (w @ g^T)^T: the gradient with respect to x."""
-    return lax.optimization_barrier(_product(w, lax.optimization_barrier(_transposed(g)))).T
+    return lax.optimization_barrier(product(w, lax.optimization_barrier(_transposed(g)))).T
 
 
 def _backward(saved, g):
