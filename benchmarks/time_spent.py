@@ -36,6 +36,8 @@ import yaml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a job of each kind imports before its work (scripts/*.py), and whether it loads the dataset.
+# Rounds of the interleaved timing of a steady epoch and the matrix product (epoch_split).
+ROUNDS = 9
 START_UP = {
     "train": ("shapestudy.training.train", True),
     "evaluate": ("shapestudy.evaluation.runner", True),
@@ -86,7 +88,8 @@ def epoch_split(config: dict, data: Path) -> dict:
     """One core: a steady epoch of the default configuration's VAE (Bernoulli, the figures' latent
     size, beta 1) split into its gradients alone, the whole step (gradients and Adam), and the
     validation pass; and the FLOPs of its steps (benchmarks/throughput.py's count) against the
-    one-core matrix-product rate."""
+    one-core matrix-product rate. Each a median over ROUNDS rounds; the step's share of the
+    product's rate is the median of the rounds' own shares, with their range."""
     import jax
     import throughput  # imports JAX: after main() has pinned the process
 
@@ -109,28 +112,32 @@ def epoch_split(config: dict, data: Path) -> dict:
         step = lambda p, b: (jax.tree.map(lambda a, g: a - 1e-9 * g, p, grad(p, train.unit(images[b[0]]), b[1])), None)
         return jax.lax.scan(step, params, (batches, keys))[0]
 
-    def median_seconds(function) -> float:
+    def seconds(function) -> float:
+        start = time.perf_counter()
         jax.block_until_ready(function())
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            jax.block_until_ready(function())
-            times.append(time.perf_counter() - start)
-        return float(np.median(times))
+        return time.perf_counter() - start
 
     rng = jax.random.PRNGKey(0)
-    whole = median_seconds(lambda: epoch(state, images, rng))
-    gradients = median_seconds(lambda: gradients_only(state.params, rng))
-    validating = median_seconds(lambda: evaluate(state, validation, rng))
     steps = len(images) // cfg.batch_size
     flop = 6 * throughput.forward_macs(state.apply_fn.__self__, state.params, images.shape[1:]) * cfg.batch_size * steps
     rate, half_rate = throughput.matmul(2048), throughput.matmul(2048, jax.numpy.bfloat16)
-    matmul = float(np.median([rate() for _ in range(5)])) * 1e9
-    half = float(np.median([half_rate() for _ in range(5)])) * 1e9
-    return {"batch_size": cfg.batch_size, "matmul": cfg.matmul, "steps": steps, "epoch": whole,
-            "gradients": gradients, "update": whole - gradients, "validation": validating, "flop_per_epoch": flop,
-            "matmul_flops": matmul, "bfloat16_matmul_flops": half, "step_share_of_matmul": flop / whole / matmul,
-            "step_share_of_bfloat16_matmul": flop / whole / half, "limit_epoch": flop / matmul}
+    measures = {"epoch": lambda: epoch(state, images, rng), "gradients": lambda: gradients_only(state.params, rng),
+                "validation": lambda: evaluate(state, validation, rng)}
+    for function in measures.values():
+        seconds(function)  # compiles
+    # Interleaved rounds, each timing the epoch beside the product it is held to: the machine's
+    # speed drifts by several percent between minutes (the product's rate alone 147-159 GFLOP/s
+    # in four processes), and a share of two medians taken minutes apart carries that drift.
+    rounds = [{**{name: seconds(function) for name, function in measures.items()},
+               "matmul_flops": rate() * 1e9, "bfloat16_matmul_flops": half_rate() * 1e9} for _ in range(ROUNDS)]
+    shares = [flop / r["epoch"] / r["matmul_flops"] for r in rounds]
+    split = {name: float(np.median([r[name] for r in rounds])) for name in rounds[0]}
+    return {"batch_size": cfg.batch_size, "matmul": cfg.matmul, "steps": steps, **split,
+            "update": split["epoch"] - split["gradients"], "flop_per_epoch": flop,
+            "step_share_of_matmul": float(np.median(shares)), "step_share_range": [min(shares), max(shares)],
+            "step_share_of_bfloat16_matmul": float(np.median([flop / r["epoch"] / r["bfloat16_matmul_flops"]
+                                                               for r in rounds])),
+            "limit_epoch": flop / split["matmul_flops"]}
 
 
 def sample_quality_split(study: Path, config: dict, data: Path) -> dict:
@@ -241,7 +248,9 @@ def main(argv=None) -> None:
           f"steady epoch {split['epoch']:.3f} s (gradients {split['gradients']:.3f} s, Adam's update "
           f"{split['update']:.3f} s), validation {split['validation']:.3f} s; steps at "
           f"{100 * split['step_share_of_matmul']:.0f}% of the {split['matmul_flops'] / 1e9:.0f} GFLOP/s float32 "
-          f"matrix product ({100 * split['step_share_of_bfloat16_matmul']:.0f}% of the bfloat16 one's "
+          f"matrix product (the median of {ROUNDS} rounds, each its epoch against its product: "
+          f"{100 * split['step_share_range'][0]:.0f}-{100 * split['step_share_range'][1]:.0f}%; "
+          f"{100 * split['step_share_of_bfloat16_matmul']:.0f}% of the bfloat16 one's "
           f"{split['bfloat16_matmul_flops'] / 1e9:.0f}; the products in {split['matmul']}). "
           "Start-up per job (s): " + ", ".join(f"{k} {v:.2f}" for k, v in start.items()) + ". "
           f"One run's sample quality ({scoring['run']}, one core, s): "

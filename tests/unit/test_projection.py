@@ -4,8 +4,8 @@ import pytest
 from shapestudy.data.dataset import Dataset, enumerate_factors, render
 from shapestudy.data.grid import FactorGrid
 from shapestudy.evaluation.projection import (
-    TINY_PIXEL, TranslatedTemplates, closest_renders, factor_recovery, iou, project, project_translated,
-    squared_distances, without_tiny,
+    TINY_PIXEL, TranslatedTemplates, closest_renders, factor_recovery, iou, nearest_renders, project,
+    project_translated, squared_distances, without_tiny,
 )
 
 # Sizes from 4: at size 3 a circle renders as a square, so tuples would share images.
@@ -195,6 +195,21 @@ def test_fast_projection_chunking_does_not_change_the_answer(small):
     templates = TranslatedTemplates(images, codes)
     for got, expected in zip(templates.project(queries, chunk=7), templates.project(queries)):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_nearest_renders_chunk_by_chunk_equal_all_at_once(small):
+    """Searched and scored a chunk at a time, the samples get the nearest renders, distances and
+    validity of one pass over them all."""
+    images, codes = small
+    rng = np.random.default_rng(10)
+    renders = images[rng.choice(len(images), 60)]
+    samples = np.concatenate([np.clip(renders + rng.normal(0, 0.15, renders.shape), 0, 1),
+                              rng.random((40, 16, 16))]).astype(np.float32)
+    whole = nearest_renders(samples, images, codes, chunk=len(samples))
+    assert 0 < whole.valid.mean() < 1
+    for chunk in (7, 64):
+        for got, expected in zip(nearest_renders(samples, images, codes, chunk=chunk), whole):
+            np.testing.assert_array_equal(got, expected)
 
 
 def test_renders_that_are_not_translated_templates_fall_back(small):

@@ -10,7 +10,7 @@ from shapestudy.evaluation import samplers
 from shapestudy.evaluation.projection import (Nearest, flatten, nearest_renders, render_search, squared_distances,
                                               without_tiny)
 from shapestudy.evaluation.scores import row
-from shapestudy.sizes import STORED_SAMPLES
+from shapestudy.sizes import SEARCH_CHUNK, STORED_SAMPLES
 from shapestudy.training.inference import decode, encode
 
 
@@ -22,7 +22,7 @@ def manifold_scores(
     n_factor_values=None,
     iou_threshold: float = 0.9,
     pixel_threshold: float = 0.5,
-    chunk: int = 4096,
+    chunk: int = SEARCH_CHUNK,
 ) -> dict:
     """Score N samples against the full renderable set M (`renders`, one row per tuple).
 
