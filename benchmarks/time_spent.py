@@ -35,9 +35,9 @@ import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-# What a job of each kind imports before its work (scripts/*.py), and whether it loads the dataset.
 # Rounds of the interleaved timing of a steady epoch and the matrix product (epoch_split).
 ROUNDS = 9
+# What a job of each kind imports before its work (scripts/*.py), and whether it loads the dataset.
 START_UP = {
     "train": ("shapestudy.training.train", True),
     "evaluate": ("shapestudy.evaluation.runner", True),
