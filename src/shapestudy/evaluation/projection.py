@@ -172,8 +172,9 @@ class TranslatedTemplates:
         for start in range(0, len(a), chunk):
             # Each chunk's distances while its images are in cache: the same values as all at once.
             part = a[start : start + chunk]
-            index[start : start + chunk] = self._nearest(part)
-            distance[start : start + chunk] = _distances(part, to_unit(self.renders[index[start : start + chunk]]))
+            nearest = self._nearest(part)
+            index[start : start + chunk] = nearest
+            distance[start : start + chunk] = _distances(part, to_unit(self.renders[nearest]))
         return index, distance
 
     def _nearest(self, a: np.ndarray) -> np.ndarray:
