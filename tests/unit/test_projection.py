@@ -189,6 +189,28 @@ def test_fast_projection_of_continuous_images(default):
     assert_nearest_up_to_rounding(np.concatenate([noisy, blurred, uniform]), images, codes)
 
 
+def test_bounded_search_equals_the_exhaustive_one(default):
+    """The bounds skip only renders that can neither win nor tie, float32 rounding included: on
+    continuous images the bounded search picks the render the exhaustive one picks, even at exact
+    ties (halfway between two renders) and with little mass (faint shapes, an empty image). With a
+    pixel outside [0, 1] no bound holds, and every render is scored."""
+    images, codes = default
+    rng = np.random.default_rng(11)
+    # Renders whose box can move a column right: rolled, each is its neighbour render.
+    renders = images[rng.choice(np.flatnonzero(codes[:, 2] + codes[:, 1] < 28), 300, replace=False)]
+    padded = np.pad(renders, ((0, 0), (1, 1), (1, 1)))
+    blurred = sum(padded[:, i : i + 28, j : j + 28] for i in range(3) for j in range(3)) / np.float32(9)
+    noisy = np.clip(renders + rng.normal(0, 0.3, renders.shape), 0, 1)
+    halfway = (renders + np.roll(renders, 1, axis=2)) / 2
+    outside = noisy.copy()
+    outside[:150, 0, 0], outside[150:, 0, 0] = -0.1, 1.1
+    queries = np.concatenate([renders, blurred, noisy, halfway, renders * 0.05, outside, np.zeros((1, 28, 28))])
+    templates = TranslatedTemplates(images, codes)
+    for got, expected in zip(templates.project(queries.astype(np.float32)),
+                             templates.project(queries.astype(np.float32), bounded=False)):
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_fast_projection_chunking_does_not_change_the_answer(small):
     images, codes = small
     queries = np.random.default_rng(8).random((100, 16, 16), dtype=np.float32)

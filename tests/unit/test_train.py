@@ -7,6 +7,7 @@ import optax
 import pytest
 from flax import serialization
 
+from shapestudy.data.pixels import to_unit
 from shapestudy.training import train
 from shapestudy.training.inference import encode, reconstruct
 
@@ -128,3 +129,15 @@ def test_adam_over_large_leaves_and_one_flat_vector_is_adam(splits, large):
         for got, want in zip(jax.tree.leaves(updates), jax.tree.leaves(expected)):
             assert got.shape == want.shape
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-9)
+
+
+def test_every_pixel_level_reads_the_same_in_training_and_evaluation():
+    """A stored level reaches training through a gather from pixels.LEVELS (train.unit) and the
+    evaluations through numpy's division (pixels.to_unit): both give each of the 256 levels its
+    correctly rounded float32, level / 255 (a float64 quotient rounded to float32 is that: the
+    double rounding is harmless for a division)."""
+    levels = np.arange(256, dtype=np.uint8)
+    rounded = (levels / 255.0).astype(np.float32)
+    for converted in (to_unit(levels), np.asarray(train.unit(jnp.asarray(levels)))):
+        assert converted.dtype == np.float32
+        np.testing.assert_array_equal(converted.view(np.int32), rounded.view(np.int32))

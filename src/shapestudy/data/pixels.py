@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-# float32(level) / float32(255) for every level, computed once: indexing gives every converter,
-# numpy's or JAX's (a gather), exactly these values.
+# float32(level) / float32(255) for every level, computed once: JAX's converter gathers from it
+# (XLA would turn a division by 255 into a product with its reciprocal, which is 1 ulp off on
+# half the levels).
 LEVELS = np.arange(256, dtype=np.float32) / np.float32(255)
 
 
@@ -16,7 +17,9 @@ def to_unit(images) -> np.ndarray:
     """uint8 images as float32 in [0, 1]; images of another type as float32, unchanged in value."""
     images = np.asarray(images)
     if images.dtype == np.uint8:
-        return LEVELS[images]
+        # numpy's division is correctly rounded, as when LEVELS was made: the same values, and
+        # 8x faster than gathering them (0.11 against 0.86 ms for 512 images, benchmarks/RESULTS.md).
+        return np.divide(images, np.float32(255), dtype=np.float32)
     return images.astype(np.float32, copy=False)
 
 

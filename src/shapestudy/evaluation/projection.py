@@ -2,8 +2,9 @@
 
 The renderable set M is finite, so the nearest render is found by exhaustive search: squared
 Euclidean distances over pixels as |a|^2 - 2ab + |b|^2. project() takes one matrix product per chunk
-of images; TranslatedTemplates gets the same scores several times faster from the renders being
-templates translated, and project_translated() uses it where the renders allow. Images are float32
+of images; TranslatedTemplates gets the same answer many times faster from the renders being
+templates translated (and skips the renders that a bound shows cannot win), and
+project_translated() uses it where the renders allow. Images are float32
 in [0, 1], or uint8 as a dataset stores them (any leading shape, flattened per row), computed on as
 float32 (pixels.to_unit); for {0, 1} images every term is an integer below 2^24, so float32 is exact
 there.
@@ -79,6 +80,24 @@ def _distances(a, chosen) -> np.ndarray:
 
 
 
+class _Templates(NamedTuple):
+    """The renders as the search reads them. Per template (a shape and size): its first slot, its
+    placements (rows x columns), its side, |r|^2, its centroid in its box and its first term; per
+    term, a corner of the integral image (row, column) and its sign."""
+
+    first_slot: np.ndarray
+    rows: np.ndarray
+    columns: np.ndarray
+    side: np.ndarray
+    norm: np.ndarray
+    centre_row: np.ndarray
+    centre_column: np.ndarray
+    first_term: np.ndarray
+    term_row: np.ndarray
+    term_column: np.ndarray
+    term_sign: np.ndarray
+
+
 class TranslatedTemplates:
     """Exact nearest-render search for a render set made of binary templates at integer offsets.
 
@@ -86,14 +105,20 @@ class TranslatedTemplates:
     themselves, placed with its top-left corner at the render's (x, y). The dot products of an image
     a with every placement of one template are then a cross-correlation, and a binary template is a
     sum of +-1 corners of a's integral image I (I[p, q] = sum of a above row p and left of column
-    q): a . r(x, y) = sum of +-I[y + p, x + q] over the template's corners (p, q). So each placement
-    costs a dozen or so additions of I's entries, about 50x fewer operations than project()'s
-    matrix product, summed and compared in one compiled loop (_nearest_slots).
+    q): a . r(x, y) = sum of +-I[y + p, x + q] over the template's corners (p, q). So a placement's
+    score |r|^2 - 2 a . r costs a dozen or so additions of I's entries, not a product over pixels.
 
-    Still an exhaustive search over all of M: every render gets the score |r|^2 - 2 a . r that
-    project() minimises, and ties go to the lowest render index. For {0, 1} images every term is an
-    integer below 2^24, so the scores, and the answer, equal project()'s; for continuous images the
-    two differ by float rounding only, so only near-ties can go either way.
+    Most placements need not even that: for an image with pixels in [0, 1], a . r is at most |r|^2
+    and at most a's sum over any region holding r (the whole image, the band of rows of r's box, its
+    band of columns, the box itself: two to four corners each), so -|r|^2 and |r|^2 - 2 x that sum
+    are lower bounds of r's score. A render whose bound exceeds the best score found so far, by more than float32
+    rounding could close, can neither win nor tie, and is skipped; the search starts from the
+    placement of each template nearest the image's centroid, so that the best score is low early.
+    Every other render is scored as an exhaustive search would score it (the same sum in the same
+    order), and ties go to the lowest render index, so the answer is the exhaustive search's. For
+    {0, 1} images every term is an integer below 2^24, so the scores, and the answer, equal
+    project()'s; for continuous images the two differ by float rounding only, so only near-ties
+    can go either way.
 
     The constructor checks that the renders are binary and each equals its template placed at its
     (x, y); where not, it raises ValueError (project_translated() then falls back to project()).
@@ -113,16 +138,9 @@ class TranslatedTemplates:
         if not ((renders == 0) | (renders == top)).all():
             raise ValueError(f"renders are not binary: expected pixels in {{0, {top}}}")
         self.renders = renders.reshape(len(renders), -1)
-        height, width = renders.shape[1:]
-        # Strictly lower-triangular ones: prefix sums over the rows above, and the columns left;
-        # the -2 makes the corner sums -2 a . r directly (exact: a power of two).
-        self._prefix_rows = np.tri(height + 1, height, -1, dtype=np.float32) * -2
-        self._prefix_columns = np.tri(width + 1, width, -1, dtype=np.float32)
-        # Every placement of every template is a slot. The kernel (_nearest_slots) reads the
-        # templates as flat tables: each template's first slot, placements (rows, columns), |r|^2
-        # and terms (a corner's row and column in the integral image, and its sign).
-        first, rows, columns, norms, term_counts, terms, slot_renders = [], [], [], [], [], [], []
-        n_slots = 0
+        height, width = self._canvas = renders.shape[1:]
+        # Every placement of every template is a slot; each template is a row of _Templates' tables.
+        rows_of_templates, terms, slot_renders, n_slots = [], [], [], 0
         for shape, size in np.unique(codes[:, :2], axis=0):
             members = np.flatnonzero((codes[:, 0] == shape) & (codes[:, 1] == size))
             x, y = codes[members, 2], codes[members, 3]
@@ -136,33 +154,39 @@ class TranslatedTemplates:
             if (crops != stored).any() or (self.renders[members].sum(axis=1) != stored.sum()).any():
                 raise ValueError(f"shape {shape} size {size}: the renders are not one template translated")
             template = to_unit(stored)
+            placements = (height - size + 1, width - size + 1)
+            pixel_rows, pixel_columns = np.nonzero(template)
+            rows_of_templates.append((n_slots, *placements, size, template.sum(),  # |r|^2 in float32
+                                      pixel_rows.mean() + 0.5, pixel_columns.mean() + 0.5, len(terms)))
             # The 2-D difference of the zero-padded template: each +-1 entry one term (a +-2 two).
             corners = np.diff(np.diff(np.pad(template, 1), axis=0), axis=1).astype(np.int64)
-            template_terms = [(p, q, corners[p, q] > 0)
-                              for p, q in zip(*np.nonzero(corners)) for _ in range(abs(corners[p, q]))]
-            placements = (height - size + 1, width - size + 1)
+            terms += [(p, q, np.sign(corners[p, q])) for p, q in zip(*np.nonzero(corners))
+                      for _ in range(abs(corners[p, q]))]
             slot_renders.append((n_slots + y * placements[1] + x, members))
-            first.append(n_slots)
             n_slots += placements[0] * placements[1]
-            rows.append(placements[0])
-            columns.append(placements[1])
-            norms.append(template.sum())
-            term_counts.append(len(template_terms))
-            terms += template_terms
-        self._first_slot, self._rows, self._columns = np.array(first), np.array(rows), np.array(columns)
-        self._norms = np.array(norms, dtype=np.float32)
-        self._term_start = np.concatenate([[0], np.cumsum(term_counts)])
-        self._term_row, self._term_column, self._term_plus = (np.array(column) for column in zip(*terms))
+        *per_template, first_term = (np.array(column) for column in zip(*rows_of_templates))
+        term_row, term_column, term_sign = (np.array(column) for column in zip(*terms))
+        self._templates = _Templates(*per_template, np.append(first_term, len(terms)), term_row, term_column,
+                                     term_sign.astype(np.float32))
         # Slots that hold no render are skipped; of equal renders, the lowest index holds the slot.
         self._render_of_slot = np.full(n_slots, len(renders))
         for slots, members in slot_renders:
             np.minimum.at(self._render_of_slot, slots, members)
+        # How far float32 rounding can move a score or a bound, as margin_base + margin_per_mass x
+        # T, T = 2 x the image's sum (every entry of I is at most T): a score sums |r|^2 and k
+        # terms, a bound two to four, and I's entries are sums along a row and a column, so each
+        # error is below (k + 4) u (|r|^2 + (k + 4 + height + width) T), u = 2^-24. Doubled for
+        # safety: a wider margin skips fewer renders, never a wrong one.
+        k = np.diff(self._templates.first_term).max() + 4
+        u = 2.0**-24
+        self._margin = (2 * u * k * self._templates.norm.max(), 2 * u * k * (k + height + width))
 
-    def project(self, images, chunk: int = SEARCH_CHUNK) -> tuple[np.ndarray, np.ndarray]:
-        """project(images, renders), the same contract. `chunk` images at a time keep their
-        integral images in the core's cache (256 and 512 equally fast here). sizes.search_mb counts
-        a score per tuple and image, as closest_renders holds them: for this search, which holds
-        no scores, an over-estimate of a few MB."""
+    def project(self, images, chunk: int = SEARCH_CHUNK, bounded: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """project(images, renders), the same contract. `chunk` images at a time: their chosen
+        renders' distances while the images are in cache. bounded=False skips no render by its
+        bound (the exhaustive search): the same answer, for checking. sizes.search_mb counts a
+        score per tuple and image, as closest_renders holds them: for this search, which holds no
+        scores, an over-estimate of a few MB."""
         a = flatten(images)
         if a.shape[1] != self.renders.shape[1]:
             raise ValueError(f"images have {a.shape[1]} pixels, the renders {self.renders.shape[1]}")
@@ -170,57 +194,123 @@ class TranslatedTemplates:
             raise ValueError("images hold non-finite pixels: no nearest render")
         index, distance = np.empty(len(a), dtype=np.int64), np.empty(len(a), dtype=np.float32)
         for start in range(0, len(a), chunk):
-            # Each chunk's distances while its images are in cache: the same values as all at once.
             part = a[start : start + chunk]
-            nearest = self._nearest(part)
+            nearest = _nearest_slots(part, *self._canvas, self._templates, self._render_of_slot, len(self.renders),
+                                     bounded, *self._margin)
             index[start : start + chunk] = nearest
             distance[start : start + chunk] = _distances(part, to_unit(self.renders[nearest]))
         return index, distance
 
-    def _nearest(self, a: np.ndarray) -> np.ndarray:
-        n, height, width = len(a), len(self._prefix_rows) - 1, len(self._prefix_columns) - 1
-        # The images last, so that every corner of the integral image is a row of n values.
-        columns = np.ascontiguousarray(a.T).reshape(height, width * n)
-        above = (self._prefix_rows @ columns).reshape(height + 1, width, n)
-        integral = np.matmul(self._prefix_columns, above)  # of -2a: (height + 1, width + 1, n)
-        return _nearest_slots(integral, self._first_slot, self._rows, self._columns, self._norms,
-                              self._term_start, self._term_row, self._term_column, self._term_plus,
-                              self._render_of_slot, len(self.renders))
+
+@numba.njit(cache=True)
+def _nearest_slots(images, height, width, templates, render_of_slot, n_renders, bounded, margin_base,
+                   margin_per_mass):
+    """For each image (a row of pixels), the render of the slot with the least score
+    |r|^2 - 2 a . r; ties go to the lowest render index. Renders whose lower bound exceeds the
+    best score so far by more than the margin are skipped (TranslatedTemplates); the others are
+    scored a row of placements at a time. A compiled loop, one image at a time: its integral image
+    stays in the core's first cache."""
+    index = np.empty(len(images), dtype=np.int32)
+    integral = np.empty((height + 1, width + 1), dtype=np.float32)
+    column_sums = np.empty(width, dtype=np.float32)
+    scores = np.empty(width, dtype=np.float32)
+    for image in range(len(images)):
+        in_unit_range = _integral_image(images[image], integral, column_sums)
+        whole = integral[height, width]  # -2 x the image's sum
+        margin = np.float32(margin_base - margin_per_mass * whole if bounded and in_unit_range else np.inf)
+        best, chosen = _first_guess(integral, templates, render_of_slot, n_renders)
+        bottom_row = integral[height]
+        for t in range(len(templates.first_slot)):
+            norm, side, columns = templates.norm[t], templates.side[t], templates.columns[t]
+            # With pixels in [0, 1], a . r is at most |r|^2 and at most a's sum.
+            if -norm > best + margin or norm + whole > best + margin:
+                continue
+            # The placements whose band of columns passes: every row's candidates lie among them.
+            first, last = 0, columns - 1
+            while first <= last and norm + (bottom_row[first + side] - bottom_row[first]) > best + margin:
+                first += 1
+            while last >= first and norm + (bottom_row[last + side] - bottom_row[last]) > best + margin:
+                last -= 1
+            for y in range(templates.rows[t]):
+                top, bottom = integral[y], integral[y + side]
+                if norm + (bottom[width] - top[width]) > best + margin:
+                    continue
+                lo, hi = first, last
+                while lo <= hi and norm + (bottom[lo + side] - top[lo + side] - bottom[lo] + top[lo]) > best + margin:
+                    lo += 1
+                while hi >= lo and norm + (bottom[hi + side] - top[hi + side] - bottom[hi] + top[hi]) > best + margin:
+                    hi -= 1
+                if lo > hi:
+                    continue
+                n = hi + 1 - lo
+                scores[:n] = norm
+                for term in range(templates.first_term[t], templates.first_term[t + 1]):
+                    start = templates.term_column[term] + lo
+                    corner = integral[y + templates.term_row[term], start : start + n]
+                    sign = templates.term_sign[term]
+                    for x in range(n):
+                        scores[x] += sign * corner[x]
+                slot = templates.first_slot[t] + y * columns + lo
+                for x in range(n):
+                    best, chosen = _better(scores[x], render_of_slot[slot + x], best, chosen, n_renders)
+        index[image] = chosen
+    return index
 
 
 @numba.njit(cache=True)
-def _nearest_slots(integral, first_slot, rows, columns, norms, term_start, term_row, term_column, term_plus,
-                   render_of_slot, n_renders):
-    """For each image (the last axis of the integral image of -2a), the render of the slot with the
-    least score |r|^2 - 2 a . r; ties go to the lowest render index. One pass over the slots, each
-    score summed in its template's order of terms from |r|^2 and compared at once: no array of
-    scores (a compiled loop; numpy's slice by slice took 2.3x as long, benchmarks/RESULTS.md)."""
-    n = integral.shape[2]
-    best = np.full(n, np.inf, dtype=np.float32)
-    # int32 indices, as wide as the scores, and a comparison without branches: the compiler
-    # vectorises the update (10% of the search).
-    index = np.full(n, n_renders, dtype=np.int32)
-    score = np.empty(n, dtype=np.float32)
-    for template in range(len(first_slot)):
-        for y in range(rows[template]):
-            for x in range(columns[template]):
-                render = np.int32(render_of_slot[first_slot[template] + y * columns[template] + x])
-                if render == n_renders:
-                    continue
-                score[:] = norms[template]
-                for term in range(term_start[template], term_start[template + 1]):
-                    corner = integral[y + term_row[term], x + term_column[term]]
-                    if term_plus[term]:
-                        for i in range(n):
-                            score[i] += corner[i]
-                    else:
-                        for i in range(n):
-                            score[i] -= corner[i]
-                for i in range(n):
-                    better = (score[i] < best[i]) | ((score[i] == best[i]) & (render < index[i]))
-                    best[i] = score[i] if better else best[i]
-                    index[i] = render if better else index[i]
-    return index
+def _integral_image(image, integral, column_sums) -> bool:
+    """Fill integral[p, q] with -2 x the sum of the image (a row of pixels) above row p and left of
+    column q: each column summed down the rows, then each row along its columns, in order (the
+    same values as products with triangular matrices); whether every pixel lies in [0, 1]."""
+    height, width = integral.shape[0] - 1, integral.shape[1] - 1
+    integral[0] = 0
+    column_sums[:] = 0
+    in_unit_range = True
+    for p in range(height):
+        row_sum = np.float32(0)
+        integral[p + 1, 0] = 0
+        for q in range(width):
+            value = image[p * width + q]
+            in_unit_range &= (value >= 0) & (value <= 1)
+            column_sums[q] += np.float32(-2) * value
+            row_sum += column_sums[q]
+            integral[p + 1, q + 1] = row_sum
+    return in_unit_range
+
+
+@numba.njit(cache=True)
+def _first_guess(integral, templates, render_of_slot, n_renders):
+    """The best score and render among each template's placement nearest the image's centroid
+    (the image's integral image): a low best score to start the bounded search from."""
+    height, width = integral.shape[0] - 1, integral.shape[1] - 1
+    best, chosen = np.float32(np.inf), n_renders
+    whole = integral[height, width]
+    if whole >= 0:  # an empty image has no centroid
+        return best, chosen
+    centre_row = centre_column = 0.0
+    for p in range(height):
+        centre_row += (p + 0.5) * (integral[p + 1, width] - integral[p, width])
+    for q in range(width):
+        centre_column += (q + 0.5) * (integral[height, q + 1] - integral[height, q])
+    centre_row, centre_column = centre_row / whole, centre_column / whole
+    for t in range(len(templates.first_slot)):
+        y = min(max(int(np.floor(centre_row - templates.centre_row[t] + 0.5)), 0), templates.rows[t] - 1)
+        x = min(max(int(np.floor(centre_column - templates.centre_column[t] + 0.5)), 0), templates.columns[t] - 1)
+        score = templates.norm[t]
+        for term in range(templates.first_term[t], templates.first_term[t + 1]):
+            score += templates.term_sign[term] * integral[y + templates.term_row[term], x + templates.term_column[term]]
+        render = render_of_slot[templates.first_slot[t] + y * templates.columns[t] + x]
+        best, chosen = _better(score, render, best, chosen, n_renders)
+    return best, chosen
+
+
+@numba.njit(cache=True)
+def _better(score, render, best, chosen, n_renders):
+    """The best score and its render after considering this one: the lower score, of equal scores
+    the lower render index; a slot with no render (n_renders) is no candidate."""
+    if render != n_renders and (score < best or (score == best and render < chosen)):
+        return score, render
+    return best, chosen
 
 
 def render_search(renders, render_codes, chunk: int = 4096) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
