@@ -111,9 +111,10 @@ class TranslatedTemplates:
     Most placements need not even that: for an image with pixels in [0, 1], a . r is at most |r|^2
     and at most a's sum over any region holding r (the whole image, the band of rows of r's box, its
     band of columns, the box itself: two to four corners each), so -|r|^2 and |r|^2 - 2 x that sum
-    are lower bounds of r's score. A render whose bound exceeds the best score found so far, by more than float32
-    rounding could close, can neither win nor tie, and is skipped; the search starts from the
-    placement of each template nearest the image's centroid, so that the best score is low early.
+    are lower bounds of r's score. A render whose bound exceeds the best score found so far, by
+    more than float32 rounding could close, can neither win nor tie, and is skipped. The search
+    starts from each template's placement nearest the image's centroid, so that the best score is
+    low early.
     Every other render is scored as an exhaustive search would score it (the same sum in the same
     order), and ties go to the lowest render index, so the answer is the exhaustive search's. For
     {0, 1} images every term is an integer below 2^24, so the scores, and the answer, equal
@@ -173,7 +174,7 @@ class TranslatedTemplates:
         for slots, members in slot_renders:
             np.minimum.at(self._render_of_slot, slots, members)
         # How far float32 rounding can move a score or a bound, as margin_base + margin_per_mass x
-        # T, T = 2 x the image's sum (every entry of I is at most T): a score sums |r|^2 and k
+        # T, T = 2 x the image's sum (no entry of I is larger in magnitude): a score sums |r|^2 and k
         # terms, a bound two to four, and I's entries are sums along a row and a column, so each
         # error is below (k + 4) u (|r|^2 + (k + 4 + height + width) T), u = 2^-24. Doubled for
         # safety: a wider margin skips fewer renders, never a wrong one.
@@ -182,9 +183,9 @@ class TranslatedTemplates:
         self._margin = (2 * u * k * self._templates.norm.max(), 2 * u * k * (k + height + width))
 
     def project(self, images, chunk: int = SEARCH_CHUNK, bounded: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """project(images, renders), the same contract. `chunk` images at a time: their chosen
-        renders' distances while the images are in cache. bounded=False skips no render by its
-        bound (the exhaustive search): the same answer, for checking. sizes.search_mb counts a
+        """project(images, renders), the same contract. `chunk` images at a time, so that their
+        distances to the chosen renders are taken while they are in cache. bounded=False skips no
+        render by its bound (the exhaustive search): the same answer, for checking. sizes.search_mb counts a
         score per tuple and image, as closest_renders holds them: for this search, which holds no
         scores, an over-estimate of a few MB."""
         a = flatten(images)
