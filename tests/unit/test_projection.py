@@ -190,10 +190,10 @@ def test_fast_projection_of_continuous_images(default):
 
 
 def test_bounded_search_equals_the_exhaustive_one(default):
-    """The bounds skip only renders that can neither win nor tie, float32 rounding included: on
-    continuous images the bounded search picks the render the exhaustive one picks, even at exact
-    ties (halfway between two renders) and with little mass (faint shapes, an empty image). With a
-    pixel outside [0, 1] no bound holds, and every render is scored."""
+    """The bounds skip only renders that can neither win nor tie: on continuous images the bounded
+    search picks the render the exhaustive one picks, even at exact ties (halfway between two
+    renders) and with little mass (faint shapes, an empty image). With a pixel outside [0, 1] no
+    bound holds, and every render is scored."""
     images, codes = default
     rng = np.random.default_rng(11)
     # Renders whose box can move a column right: rolled, each is its neighbour render.
@@ -205,9 +205,9 @@ def test_bounded_search_equals_the_exhaustive_one(default):
     outside = noisy.copy()
     outside[:150, 0, 0], outside[150:, 0, 0] = -0.1, 1.1
     queries = np.concatenate([renders, blurred, noisy, halfway, renders * 0.05, outside, np.zeros((1, 28, 28))])
+    queries = queries.astype(np.float32)
     templates = TranslatedTemplates(images, codes)
-    for got, expected in zip(templates.project(queries.astype(np.float32)),
-                             templates.project(queries.astype(np.float32), bounded=False)):
+    for got, expected in zip(templates.project(queries), templates.project(queries, bounded=False)):
         np.testing.assert_array_equal(got, expected)
 
 
