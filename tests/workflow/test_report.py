@@ -7,7 +7,7 @@ from importlib import metadata
 import pytest
 from harness import snakemake
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -38,16 +38,17 @@ def browser(tmp_path):
 def open_item(browser, wait, report, category: str, label: str, shown):
     """Show the report item of `category` labelled `label`, from the report's start page, and return
     the element located by `shown` once it is there. A click that lands while the page is still
-    rendering is lost, so the item is opened again until `shown` appears (three tries)."""
+    rendering is lost, be it on the category or on the item, so the item is opened again from the
+    start page until `shown` appears (three tries)."""
     for attempt in range(3):
         browser.get(report.as_uri())
-        wait.until(expected_conditions.element_to_be_clickable((By.XPATH, f"//a[normalize-space()='{category}']"))).click()
-        row = wait.until(expected_conditions.presence_of_element_located(
-            (By.XPATH, f"//td[normalize-space(text())='{label}']/..")))
-        row.find_element(By.XPATH, ".//a[@iconname='eye']").click()
         try:
+            wait.until(expected_conditions.element_to_be_clickable((By.XPATH, f"//a[normalize-space()='{category}']"))).click()
+            row = WebDriverWait(browser, 20).until(expected_conditions.presence_of_element_located(
+                (By.XPATH, f"//td[normalize-space(text())='{label}']/..")))
+            row.find_element(By.XPATH, ".//a[@iconname='eye']").click()
             return WebDriverWait(browser, 20).until(expected_conditions.presence_of_element_located(shown))
-        except TimeoutException:
+        except (TimeoutException, StaleElementReferenceException):
             if attempt == 2:
                 raise AssertionError(f"report item {category} / {label} never showed {shown}") from None
 
