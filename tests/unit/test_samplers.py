@@ -1,5 +1,5 @@
-"""The sampler registry: known-answer draws, seeds per sampler, the mixture's and the kernel
-density's determinism."""
+"""The sampler registry: known-answer draws, seeds per sampler, the kernel density's determinism
+(the mixtures': test_mixture.py)."""
 
 import harness
 import numpy as np
@@ -16,12 +16,9 @@ from shapestudy.evaluation.samplers import (
     by_name,
     draw_latents,
     fit_gaussian,
-    fit_mixture,
-    kmeans_plusplus,
     registry,
     sample_gaussian,
     sample_kde,
-    sample_mixture,
 )
 
 
@@ -43,73 +40,6 @@ def test_fitted_gaussian_reproduces_its_codes():
     again = sample_gaussian(np.random.default_rng(4), mean, cov, 20000)
     np.testing.assert_array_equal(drawn, again)
     assert fit_gaussian(codes[:, :1])[1].shape == (1, 1)
-
-
-def test_a_known_mixture_is_sampled_with_its_weights_means_and_covariances():
-    weights = np.array([0.2, 0.8])
-    means = np.array([[-4.0, 0.0], [4.0, 1.0]])
-    covariances = np.array([[[1.0, 0.3], [0.3, 0.5]], [[0.25, 0.0], [0.0, 2.0]]])
-    drawn = sample_mixture(9, weights, means, covariances, 40_000)
-    assert drawn.dtype == np.float32
-    left = drawn[:, 0] < 0  # the components do not overlap along x
-    assert abs(left.mean() - 0.2) < 0.01
-    for side, k in ((left, 0), (~left, 1)):
-        np.testing.assert_allclose(drawn[side].mean(axis=0), means[k], atol=0.03)
-        np.testing.assert_allclose(np.cov(drawn[side].T), covariances[k], atol=0.05)
-
-
-def test_a_mixture_fitted_to_well_separated_clusters_finds_them_and_is_deterministic():
-    rng = np.random.default_rng(0)
-    centres = np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0], [0.0, 10.0, 5.0]])
-    codes = np.concatenate([rng.normal(c, 0.5, size=(n, 3)) for c, n in zip(centres, (300, 600, 900))])
-    mixture = fit_mixture(codes, 3, seed=5)
-    order = np.argsort(mixture.weights)
-    np.testing.assert_allclose(mixture.weights[order], [1 / 6, 1 / 3, 1 / 2], atol=1e-3)
-    np.testing.assert_allclose(mixture.means[order], centres, atol=0.1)
-    again = fit_mixture(codes, 3, seed=5)
-    np.testing.assert_array_equal(mixture.means, again.means)
-    np.testing.assert_array_equal(mixture.covariances, again.covariances)
-    first = draw_latents(1000, 3, seed=2, training_codes=lambda: codes, evaluation=study([3]))["gmm3"]
-    second = draw_latents(1000, 3, seed=2, training_codes=lambda: codes, evaluation=study([3]))["gmm3"]
-    np.testing.assert_array_equal(first, second)
-
-
-@pytest.mark.parametrize("dim, components", [(2, 10), (8, 40)])
-def test_the_mixture_fit_is_scikit_learns_em(dim, components):
-    """The vectorised EM follows GaussianMixture step for step: the same k-means++ seeds, the same
-    iterations, the same parameters up to rounding."""
-    from sklearn.mixture import GaussianMixture
-
-    rng = np.random.default_rng(dim)
-    codes = rng.standard_normal((3000, dim)) * rng.uniform(0.1, 2, dim) + 3 * rng.integers(0, 4, (3000, 1))
-    ours = fit_mixture(codes, components, seed=3)
-    theirs = GaussianMixture(components, covariance_type="full", init_params="k-means++", random_state=3).fit(codes)
-    np.testing.assert_allclose(ours.weights, theirs.weights_, atol=1e-6)
-    np.testing.assert_allclose(ours.means, theirs.means_, atol=1e-5)
-    np.testing.assert_allclose(ours.covariances, theirs.covariances_, atol=1e-5)
-
-
-@pytest.mark.parametrize("n, dim, components, seed, decimals", [
-    (2000, 4, 100, 1, None), (9324, 16, 100, 7, None), (300, 3, 300, 2, None), (1000, 2, 50, 3, 1)])
-def test_the_k_means_plus_plus_seeds_are_scikit_learns(n, dim, components, seed, decimals):
-    """The same seeds as sklearn.cluster.kmeans_plusplus, index for index, including codes that tie
-    (rounded to `decimals`) and as many components as codes."""
-    from sklearn.cluster import kmeans_plusplus as reference
-    from threadpoolctl import threadpool_limits
-
-    codes = np.random.default_rng(seed).standard_normal((n, dim)) * np.arange(1, dim + 1)
-    if decimals is not None:
-        codes = np.round(codes, decimals)
-    with threadpool_limits(1):
-        _, expected = reference(codes, components, random_state=seed)
-        np.testing.assert_array_equal(kmeans_plusplus(codes, components, seed), expected)
-
-
-def test_a_mixture_with_more_components_than_codes_is_refused_by_name():
-    import pytest
-
-    with pytest.raises(ValueError, match="evaluation.mixture_components"):
-        fit_mixture(np.zeros((5, 2)), 10, seed=0)
 
 
 def test_a_figure_draws_the_first_latents_the_evaluation_scored():
@@ -278,24 +208,3 @@ def test_the_flow_samples_the_density_it_fitted(monkeypatch):
     np.testing.assert_array_equal(flow.sample(fitted, seed=1, n=50), drawn[:50])
     assert registry(study(flow=True))["flow"].seed_offset not in {
         s.seed_offset for name, s in registry(study([10, 100], [0.1, 1.0])).items()}
-
-
-def test_em_responsibilities_are_zero_where_they_would_be_subnormal():
-    """Codes along a line through two components: far from one of them a code's responsibility
-    underflows, for some codes into float64's subnormal range. Those are exact zeros, never
-    subnormal numbers (ten times slower in every later product), and each code's still sum to 1."""
-    from shapestudy.evaluation.samplers import _expect, _maximise
-
-    rng = np.random.default_rng(0)
-    rows, columns = np.triu_indices(2)
-
-    def features(x):
-        return np.hstack([x[:, rows] * x[:, columns], x])
-
-    clusters = np.concatenate([rng.normal(centre, 1.0, (500, 2)) for centre in (-10, 10)])
-    mixture = _maximise(features(clusters), 2, np.repeat(np.eye(2), 500, axis=0))
-    line = np.stack([np.linspace(-60, 60, 4001), np.zeros(4001)], axis=1)
-    resp, _ = _expect(features(line), mixture)
-    assert not ((resp > 0) & (resp < np.finfo(np.float64).tiny)).any()
-    assert (resp == 0).mean() > 0.1
-    np.testing.assert_allclose(resp.sum(axis=1), 1)

@@ -133,7 +133,9 @@ def write_parquet(rows, path: str) -> None:
         raise
 
 
-@dataclasses.dataclass
+# Compared and hashed by identity (eq=False), never changed after it is made: what an evaluation
+# builds from the dataset is kept per dataset object (functools.cache), for the seeds of a job.
+@dataclasses.dataclass(eq=False)
 class Dataset:
     """Images shaped (n, canvas, canvas), with their factors. From load() they are uint8 (0 or
     255); code that computes on them reads them through pixels.to_unit (float32 in [0, 1])."""

@@ -325,6 +325,13 @@ def render_search(renders, render_codes, chunk: int = 4096) -> Callable[[np.ndar
         return functools.partial(project, renders=flatten(renders), chunk=chunk)
 
 
+@functools.lru_cache(maxsize=1)
+def dataset_search(dataset) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """render_search over a dataset's images (data.Dataset), built once for the dataset object: an
+    evaluation job's seeds share the job's dataset (runner.py) and so one search."""
+    return render_search(dataset.images, dataset.factor_codes())
+
+
 def project_translated(images, renders, render_codes, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     """project(images, renders, chunk) by the search render_search chooses."""
     return render_search(renders, render_codes, chunk)(images)

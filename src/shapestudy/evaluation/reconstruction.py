@@ -5,7 +5,7 @@ reconstructions: the ceiling of every sample score of the model."""
 import numpy as np
 
 from shapestudy.data.pixels import to_unit
-from shapestudy.evaluation.projection import iou, nearest_renders, recovery, render_search
+from shapestudy.evaluation.projection import dataset_search, iou, nearest_renders, recovery
 from shapestudy.evaluation.scores import row
 from shapestudy.sizes import SCORE_CHUNK
 from shapestudy.training.inference import reconstruct
@@ -51,7 +51,7 @@ def score(dataset, trained, settings: dict) -> dict:
     renders, render_codes = dataset.images, dataset.factor_codes()
     threshold, validity_iou = settings["pixel_threshold"], settings["validity_iou"]
     splits = {split: dataset.subset(split) for split in ("test", "train")}
-    search = render_search(renders, render_codes)
+    search = dataset_search(dataset)
     scores = {}
     for (split, images), prefix in zip(splits.items(), ("", "train_")):
         reconstructions = reconstruct(trained.model, trained.params, images.images, trained.config.reconstruction)

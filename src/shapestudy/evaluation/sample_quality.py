@@ -3,11 +3,13 @@ for the samples of every sampler of the registry (samplers.py)."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from shapestudy.data.grid import FACTORS
 from shapestudy.evaluation import samplers
-from shapestudy.evaluation.projection import (Nearest, flatten, nearest_renders, render_search, squared_distances,
+from shapestudy.evaluation.projection import (Nearest, dataset_search, flatten, nearest_renders, squared_distances,
                                               without_tiny)
 from shapestudy.evaluation.scores import row
 from shapestudy.sizes import SEARCH_CHUNK, STORED_SAMPLES
@@ -119,25 +121,29 @@ def prdc(real, fake, k: int = 5, chunk: int = 4096, real_radii: np.ndarray | Non
     }
 
 
+@functools.lru_cache(maxsize=1)
+def pixel_references(dataset, k: int, n_fake: int, seed: int) -> tuple[np.ndarray, dict]:
+    """What the PRDC cross-check compares every run's samples with, built once for the dataset
+    object (data.Dataset; an evaluation job's seeds share it): the test images' radii at k, and
+    PRDC's ceiling at k, real images (a seeded draw of as many training images as the samples
+    compared, n_fake) against the test images, where a perfect generator would score."""
+    test_images, train_images = flatten(dataset.subset("test").images), dataset.subset("train").images
+    test_radii = neighbour_radii(test_images, k)
+    real = np.random.default_rng(seed).choice(len(train_images), size=min(n_fake, len(train_images)), replace=False)
+    ceiling = prdc(test_images, train_images[np.sort(real)], k, real_radii=test_radii)
+    return test_radii, {f"pixel_{name}_ceiling": value for name, value in ceiling.items()}
+
+
 def score(dataset, trained, settings: dict) -> dict:
     """Rows of manifold scores and the PRDC cross-check, one per sampler, with the cross-check's own
     ceiling beside them; and, as arrays, the first STORED_SAMPLES decoded samples of each sampler
     and whether each is valid."""
     model, params, config = trained.model, trained.params, trained.config
-    test_images, train_images = flatten(dataset.subset("test").images), dataset.subset("train").images
+    test_images = flatten(dataset.subset("test").images)
     test_mask = dataset.factors["split"].to_numpy() == "test"
     render_codes = dataset.factor_codes()
-    # Built once for the samplers: the nearest-render search and the test images' PRDC balls.
-    search = render_search(dataset.images, render_codes)
-    k = settings["prdc_k"]
-    test_radii = neighbour_radii(test_images, k)
-    n_fake = min(settings["samples"], len(test_images))
-    # PRDC's ceiling at this k: real images (a seeded draw of training images, as many as the
-    # samples compared) against the test images, where a perfect generator would score.
-    real = np.random.default_rng(settings["seed"]).choice(len(train_images), size=min(n_fake, len(train_images)),
-                                                          replace=False)
-    ceiling = {f"pixel_{name}_ceiling": value
-               for name, value in prdc(test_images, train_images[np.sort(real)], k, real_radii=test_radii).items()}
+    k, n_fake = settings["prdc_k"], min(settings["samples"], len(test_images))
+    test_radii, ceiling = pixel_references(dataset, k, n_fake, settings["seed"])
     latents = samplers.draw_latents(
         settings["samples"], config.latent_dim, settings["seed"],
         lambda: encode(model, params, dataset.subset("train").images)[0], settings,
@@ -146,7 +152,7 @@ def score(dataset, trained, settings: dict) -> dict:
     for sampler, z in latents.items():
         samples = without_tiny(decode(model, params, z, config.reconstruction))
         nearest = nearest_renders(samples, dataset.images, render_codes, settings["validity_iou"],
-                                  settings["pixel_threshold"], search=search)
+                                  settings["pixel_threshold"], search=dataset_search(dataset))
         scores = summarise(nearest, render_codes, test_mask)
         # The first samples as scored, for the samples figure and for checking the Python API.
         arrays[f"{sampler}/samples"] = samples[:STORED_SAMPLES]
