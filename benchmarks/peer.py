@@ -6,6 +6,12 @@ settings, one process per framework, each pinned to one core.
     .venv/bin/python benchmarks/peer.py --epochs 3           # a quick check
     .venv/bin/python benchmarks/peer.py --concurrent         # JAX on core 0, Pythae on core 1 at once
     .venv/bin/python benchmarks/peer.py --init torch         # the project's layers initialised as torch's
+    .venv/bin/python benchmarks/peer.py --compilation-cache DIR   # twice: the second as a study's later jobs
+
+The project's first epoch compiles its programs (XLA), 2-3 s. In a study only the first job of
+each architecture and latent size does: the others load the programs from the study's compilation
+cache (jobs.cpus.compilation_cache). --compilation-cache DIR keeps them in DIR; run twice, the second
+run's first epoch is what a study's later jobs pay.
 
 Needs the peer venv (Pythae must not touch the project's pinned stack), torch's CPU build first
 (a plain `pip install torch` brings the multi-GB CUDA build); worked with torch 2.13.0+cpu, pythae
@@ -212,6 +218,8 @@ def main(argv=None) -> None:
     parser.add_argument("--init", choices=["flax", "torch"], default="flax",
                         help="the project's layers as Flax initialises them, or redrawn as torch's Linear")
     parser.add_argument("--keep-last-batch", action="store_true", help="Pythae's stock TrainingPipeline")
+    parser.add_argument("--compilation-cache", type=Path, default=None,
+                        help="keep and load the project's compiled programs here, as a study's jobs do")
     parser.add_argument("--data", type=Path, default=OUT / "peer" / "shapes.parquet")
     parser.add_argument("--out", type=Path, default=OUT / "peer.json")
     args = parser.parse_args(argv)
@@ -222,6 +230,13 @@ def main(argv=None) -> None:
     mode = (f"concurrent (jax core {jax_core}, pythae core {pythae_core})" if args.concurrent
             else f"one after the other, both on core {jax_core}")
     pin(jax_core)
+    cached = None  # the programs already in the compilation cache: none, the first run compiles them all
+    if args.compilation_cache:
+        from shapestudy.jobs import cpus
+
+        cache = cpus.compilation_cache(args.compilation_cache)
+        cached = len(list(cache.glob("*"))) if cache.exists() else 0
+        mode += f"; compilation cache {cache}, {cached} programs in it at the start"
     load_start = os.getloadavg()
     (OUT / "peer").mkdir(parents=True, exist_ok=True)
     train_images, validation_images = load_images(args.data)
@@ -240,6 +255,8 @@ def main(argv=None) -> None:
         "settings": {
             **vars(args), "data": str(args.data), "out": str(args.out), "mode": mode,
             "train_images": len(train_images), "validation_images": len(validation_images),
+            "compilation_cache": str(args.compilation_cache) if args.compilation_cache else None,
+            "cached_programs_at_start": cached,
             "steps_per_epoch": len(train_images) // args.batch_size,
         },
         "versions": {"jax": {p: metadata.version(p) for p in ("jax", "jaxlib", "flax", "optax")},

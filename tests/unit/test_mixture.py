@@ -104,18 +104,10 @@ def test_the_compiled_sum_is_numpys_bit_for_bit():
 
 
 def numpy_e_step(features, fitted):
-    """The E-step as plain numpy, one pass over the (n, k) array per operation: the reference."""
-    d = fitted.means.shape[1]
-    cholesky = np.linalg.cholesky(fitted.covariances)
-    inverse = np.linalg.inv(cholesky)
-    precision = inverse.transpose(0, 2, 1) @ inverse
-    projected = np.einsum("kde,ke->kd", precision, fitted.means)
-    rows, columns = np.triu_indices(d)
-    upper = precision[:, rows, columns] * np.where(rows == columns, -0.5, -1.0)
-    log_det = np.log(np.diagonal(cholesky, axis1=1, axis2=2)).sum(axis=1)
-    constant = (-0.5 * (d * np.log(2 * np.pi) + np.einsum("kd,kd->k", fitted.means, projected)) - log_det
-                + np.log(fitted.weights))
-    log_prob = features @ np.hstack([upper, projected]).T + constant
+    """The E-step's work after the log-densities as plain numpy, one pass over the (n, k) array per
+    operation: the reference for the compiled row work."""
+    log_prob, constant = mixture._log_densities(features, fitted)
+    log_prob += constant
     peak = log_prob.max(axis=1)
     log_prob -= peak[:, None]
     floor = np.log(np.finfo(np.float64).tiny * len(fitted.weights))

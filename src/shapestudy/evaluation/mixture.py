@@ -103,6 +103,16 @@ def _maximise(features, d: int, resp) -> Mixture:
 def _expect(features, mixture: Mixture) -> tuple[np.ndarray, float]:
     """EM's E-step: the responsibilities (n, k) and the mean log-likelihood of the codes, from their
     features (fit)."""
+    log_prob, constant = _log_densities(features, mixture)
+    peak, kept = _shift(log_prob, constant, np.log(_TINY * len(mixture.weights)))
+    resp = np.exp(log_prob, out=log_prob)
+    total = _normalise(resp, kept)
+    return resp, float((peak + np.log(total)).mean())
+
+
+def _log_densities(features, mixture: Mixture) -> tuple[np.ndarray, np.ndarray]:
+    """Each code's log-density under each component plus its log-weight, as (n, k) terms that
+    depend on the code and (k,) constants to add to them."""
     d = mixture.means.shape[1]
     cholesky = np.linalg.cholesky(mixture.covariances)
     inverse = np.linalg.inv(cholesky)
@@ -115,11 +125,7 @@ def _expect(features, mixture: Mixture) -> tuple[np.ndarray, float]:
     log_det = np.log(np.diagonal(cholesky, axis1=1, axis2=2)).sum(axis=1)
     constant = (-0.5 * (d * np.log(2 * np.pi) + np.einsum("kd,kd->k", mixture.means, projected)) - log_det
                 + np.log(mixture.weights))
-    log_prob = features @ np.hstack([upper, projected]).T
-    peak, kept = _shift(log_prob, constant, np.log(_TINY * len(mixture.weights)))
-    resp = np.exp(log_prob, out=log_prob)
-    total = _normalise(resp, kept)
-    return resp, float((peak + np.log(total)).mean())
+    return features @ np.hstack([upper, projected]).T, constant
 
 
 # The E-step's work on the (n, k) log-densities, a row at a time while it is in the core's first
