@@ -134,7 +134,7 @@ def write_parquet(rows, path: str) -> None:
 
 
 # Compared and hashed by identity (eq=False), never changed after it is made: what an evaluation
-# builds from the dataset is kept per dataset object (functools.cache), for the seeds of a job.
+# builds from the dataset is kept per dataset object (functools.lru_cache), for the seeds of a job.
 @dataclasses.dataclass(eq=False)
 class Dataset:
     """Images shaped (n, canvas, canvas), with their factors. From load() they are uint8 (0 or

@@ -1,12 +1,11 @@
 """Gaussian mixtures of full covariances, fitted to a model's training codes by EM and sampled:
-the mixture samplers of the registry (samplers.py). Its own module because its E-step is compiled by
-numba, whose import (0.2 s) only the jobs that fit a mixture pay."""
+the mixture samplers of the registry (samplers.py)."""
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
-import numba
 import numpy as np
 
 from shapestudy import seeds
@@ -104,9 +103,10 @@ def _expect(features, mixture: Mixture) -> tuple[np.ndarray, float]:
     """EM's E-step: the responsibilities (n, k) and the mean log-likelihood of the codes, from their
     features (fit)."""
     log_prob, constant = _log_densities(features, mixture)
-    peak, kept = _shift(log_prob, constant, np.log(_TINY * len(mixture.weights)))
+    shift, normalise = _row_loops()
+    peak, kept = shift(log_prob, constant, np.log(_TINY * len(mixture.weights)))
     resp = np.exp(log_prob, out=log_prob)
-    total = _normalise(resp, kept)
+    total = normalise(resp, kept, *_pairwise_plan(resp.shape[1]))
     return resp, float((peak + np.log(total)).mean())
 
 
@@ -130,9 +130,19 @@ def _log_densities(features, mixture: Mixture) -> tuple[np.ndarray, np.ndarray]:
 
 # The E-step's work on the (n, k) log-densities, a row at a time while it is in the core's first
 # cache, instead of a pass over the whole array for each operation (1.5-2 ms less of an E-step at
-# k = 100, of the 4.5-5 ms this work took). The arithmetic is numpy's, operation for operation, and exp is numpy's own: the same
-# responsibilities, bit for bit (numba's exp differs from numpy's in the last bit).
-@numba.njit(cache=True)
+# k = 100, of the 4.5-5 ms this work took). The arithmetic is numpy's, operation for operation, and
+# exp is numpy's own: the same responsibilities, bit for bit (numba's exp differs from numpy's in
+# the last bit).
+@functools.cache
+def _row_loops():
+    """_shift and _normalise compiled by numba (and kept in its on-disk cache), on first use: this
+    module comes with the sampler registry into every reporting job, numba's import (0.2 s) only
+    into those that fit a mixture."""
+    import numba
+
+    return numba.njit(cache=True)(_shift), numba.njit(cache=True)(_normalise)
+
+
 def _shift(log_prob, constant, floor):
     """In place, each row plus `constant`, minus its maximum, at least `floor` (exp of a log-density
     below it would be subnormal: subnormal numbers make exp and the M-step's product ten times
@@ -154,85 +164,72 @@ def _shift(log_prob, constant, floor):
     return peak, kept
 
 
-@numba.njit(cache=True)
-def _normalise(resp, kept):
+def _normalise(resp, kept, run_starts, run_lengths, merges):
     """In place, each row's entries outside `kept` set to 0 and the row divided by its sum; returns
-    the sums."""
+    the sums. Each sum is ndarray.sum's, in its order (_pairwise_plan): each run in eight interleaved
+    partial sums, the runs' sums merged on a stack, the total added to 0.0."""
     n, k = resp.shape
     total = np.empty(n)
+    sums = np.empty(len(run_starts))
     for i in range(n):
         row = resp[i]
         for j in range(k):
             row[j] *= kept[i, j]
-        total[i] = pairwise_sum(row)
+        finished = 0
+        for run in range(len(run_starts)):
+            start, length = run_starts[run], run_lengths[run]
+            if length < 8:
+                part = -0.0
+                for j in range(start, start + length):
+                    part += row[j]
+            else:
+                r0, r1, r2, r3 = row[start], row[start + 1], row[start + 2], row[start + 3]
+                r4, r5, r6, r7 = row[start + 4], row[start + 5], row[start + 6], row[start + 7]
+                for j in range(start + 8, start + length - length % 8, 8):
+                    r0 += row[j]
+                    r1 += row[j + 1]
+                    r2 += row[j + 2]
+                    r3 += row[j + 3]
+                    r4 += row[j + 4]
+                    r5 += row[j + 5]
+                    r6 += row[j + 6]
+                    r7 += row[j + 7]
+                part = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+                for j in range(start + length - length % 8, start + length):
+                    part += row[j]
+            sums[finished] = part
+            finished += 1
+            for _ in range(merges[run]):
+                finished -= 1
+                sums[finished - 1] += sums[finished]
+        total[i] = 0.0 + sums[0]
         for j in range(k):
             row[j] /= total[i]
     return total
 
 
-@numba.njit(cache=True)
-def pairwise_sum(values):
-    """The sum of a contiguous float64 array in numpy's order (numpy's pairwise_sum, which
-    ndarray.sum uses along a contiguous axis): runs of at most 128 summed in eight interleaved
-    partial sums, longer ones split in two at a multiple of 8 below the middle, the halves summed
-    alike; ndarray.sum adds that to 0.0, its identity (-0.0 becomes 0.0). Written without recursion,
-    which numba's on-disk cache does not hold."""
-    n = len(values)
-    if n <= 128:
-        return 0.0 + _run_sum(values, 0, n)
-    # Post-order walk of the halving tree: pending runs (start, length, halves pushed so far),
-    # finished sums on a stack of their own. Depth at most log2(n / 128) + 1.
-    starts, lengths, pushed = np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.int64)
-    sums = np.empty(64)
-    starts[0], lengths[0], pushed[0] = 0, n, 0
-    depth, finished = 1, 0
-    while depth:
-        start, length = starts[depth - 1], lengths[depth - 1]
+@functools.cache
+def _pairwise_plan(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """numpy's order of summing n contiguous float64 values (pairwise_sum, which ndarray.sum uses
+    along a contiguous axis): a run of at most 128 values is summed alone, a longer one split in
+    two at a multiple of 8 below its middle, each half summed alike and the halves added. As the
+    runs' starts and lengths, left to right, and after each run how many times to add the two
+    last sums: the halving tree walked in order, without recursion in the compiled loop."""
+    runs, merges = [], []
+
+    def walk(start: int, length: int) -> None:
         if length <= 128:
-            sums[finished] = _run_sum(values, start, length)
-            finished += 1
-            depth -= 1
-            continue
-        half = length // 2
-        half -= half % 8
-        if pushed[depth - 1] == 0:
-            starts[depth], lengths[depth] = start, half
-        elif pushed[depth - 1] == 1:
-            starts[depth], lengths[depth] = start + half, length - half
-        else:  # both halves summed: combine them, the first half's sum on the left
-            finished -= 1
-            sums[finished - 1] += sums[finished]
-            depth -= 1
-            continue
-        pushed[depth - 1] += 1
-        pushed[depth] = 0
-        depth += 1
-    return 0.0 + sums[0]
+            runs.append((start, length))
+            merges.append(0)
+            return
+        half = length // 2 - (length // 2) % 8
+        walk(start, half)
+        walk(start + half, length - half)
+        merges[-1] += 1
 
-
-@numba.njit(cache=True)
-def _run_sum(values, start, n):
-    """numpy's pairwise_sum of values[start:start + n], n <= 128."""
-    if n < 8:
-        total = -0.0  # numpy's start: a run of negative zeros sums to -0.0
-        for i in range(start, start + n):
-            total += values[i]
-        return total
-    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
-    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
-    for i in range(start + 8, start + n - n % 8, 8):
-        r0 += values[i]
-        r1 += values[i + 1]
-        r2 += values[i + 2]
-        r3 += values[i + 3]
-        r4 += values[i + 4]
-        r5 += values[i + 5]
-        r6 += values[i + 6]
-        r7 += values[i + 7]
-    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for i in range(start + n - n % 8, start + n):
-        total += values[i]
-    return total
+    walk(0, n)
+    starts, lengths = np.array(runs, dtype=np.int64).reshape(-1, 2).T
+    return np.ascontiguousarray(starts), np.ascontiguousarray(lengths), np.array(merges, dtype=np.int64)
 
 
 def sample(seed: int, weights, means, covariances, n: int) -> np.ndarray:

@@ -3,7 +3,7 @@
 Every sampler serves AE and VAE alike: the prior N(0, I), and densities fitted after training to
 the training codes (the encoder's means for a VAE), as in Ghosh et al. 2020 and Pythae's
 benchmark: one full-covariance Gaussian, Gaussian mixtures of k components for each k of
-`evaluation.mixture_components`, kernel density estimates for each bandwidth of
+`evaluation.mixture_components` (evaluation/mixture.py), kernel density estimates for each bandwidth of
 `evaluation.kde_bandwidths`, whose sweep runs from memorising the training codes to a smooth density,
 and a normalising flow (`evaluation.flow`, evaluation/flow.py). The registry reads these three keys
 of the evaluation settings (SETTINGS) and nothing else.
@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from shapestudy.evaluation import flow  # light: flowjax is imported only by the jobs that fit a flow
+from shapestudy.evaluation import mixture as gaussian_mixture  # light: numba only where a mixture is fitted
 
 # The mixture of k components is named MIXTURE_PREFIX + k and draws from seed + MIXTURE_OFFSET + k:
 # an offset of its own for every k.
@@ -72,9 +73,7 @@ def _fitted_gaussian(seed: int, n: int, latent_dim: int, codes) -> np.ndarray:
 
 
 def _fitted_mixture(components: int, seed: int, n: int, latent_dim: int, codes) -> np.ndarray:
-    from shapestudy.evaluation import mixture  # numba's import (0.2 s) only in the jobs that fit one
-
-    return mixture.sample(seed, *mixture.fit(codes, components, seed), n)
+    return gaussian_mixture.sample(seed, *gaussian_mixture.fit(codes, components, seed), n)
 
 
 def _fitted_kde(bandwidth: float, seed: int, n: int, latent_dim: int, codes) -> np.ndarray:
