@@ -122,16 +122,17 @@ def prdc(real, fake, k: int = 5, chunk: int = 4096, real_radii: np.ndarray | Non
 
 
 @functools.lru_cache(maxsize=1)
-def pixel_references(dataset, k: int, n_fake: int, seed: int) -> tuple[np.ndarray, dict]:
+def pixel_references(dataset, k: int, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray, dict]:
     """What the PRDC cross-check compares every run's samples with, built once for the dataset
-    object (data.Dataset; an evaluation job's seeds share it): the test images' radii at k, and
-    PRDC's ceiling at k, real images (a seeded draw of as many training images as the samples
-    compared, n_fake) against the test images, where a perfect generator would score."""
+    object (data.Dataset; an evaluation job's seeds share it): the test images (flattened), their
+    radii at k, and PRDC's ceiling at k, real images (a seeded draw of as many training images as
+    the samples compared) against the test images, where a perfect generator would score."""
     test_images, train_images = flatten(dataset.subset("test").images), dataset.subset("train").images
     test_radii = neighbour_radii(test_images, k)
-    real = np.random.default_rng(seed).choice(len(train_images), size=min(n_fake, len(train_images)), replace=False)
+    n_real = min(samples, len(test_images), len(train_images))
+    real = np.random.default_rng(seed).choice(len(train_images), size=n_real, replace=False)
     ceiling = prdc(test_images, train_images[np.sort(real)], k, real_radii=test_radii)
-    return test_radii, {f"pixel_{name}_ceiling": value for name, value in ceiling.items()}
+    return test_images, test_radii, {f"pixel_{name}_ceiling": value for name, value in ceiling.items()}
 
 
 def score(dataset, trained, settings: dict) -> dict:
@@ -139,11 +140,11 @@ def score(dataset, trained, settings: dict) -> dict:
     ceiling beside them; and, as arrays, the first STORED_SAMPLES decoded samples of each sampler
     and whether each is valid."""
     model, params, config = trained.model, trained.params, trained.config
-    test_images = flatten(dataset.subset("test").images)
     test_mask = dataset.factors["split"].to_numpy() == "test"
     render_codes = dataset.factor_codes()
-    k, n_fake = settings["prdc_k"], min(settings["samples"], len(test_images))
-    test_radii, ceiling = pixel_references(dataset, k, n_fake, settings["seed"])
+    k = settings["prdc_k"]
+    test_images, test_radii, ceiling = pixel_references(dataset, k, settings["samples"], settings["seed"])
+    search = dataset_search(dataset)
     latents = samplers.draw_latents(
         settings["samples"], config.latent_dim, settings["seed"],
         lambda: encode(model, params, dataset.subset("train").images)[0], settings,
@@ -152,7 +153,7 @@ def score(dataset, trained, settings: dict) -> dict:
     for sampler, z in latents.items():
         samples = without_tiny(decode(model, params, z, config.reconstruction))
         nearest = nearest_renders(samples, dataset.images, render_codes, settings["validity_iou"],
-                                  settings["pixel_threshold"], search=dataset_search(dataset))
+                                  settings["pixel_threshold"], search=search)
         scores = summarise(nearest, render_codes, test_mask)
         # The first samples as scored, for the samples figure and for checking the Python API.
         arrays[f"{sampler}/samples"] = samples[:STORED_SAMPLES]
@@ -160,7 +161,7 @@ def score(dataset, trained, settings: dict) -> dict:
         # The pixel-space cross-check against the test images, with as many samples as test images
         # (the first ones): PRDC compares sets of equal size (Naeem et al. 2020), and recall and
         # coverage grow with the number of samples. Its coverage is not the manifold coverage.
-        fake = samples[:n_fake]
+        fake = samples[:len(test_images)]
         cross_check = prdc(test_images, fake, k, real_radii=test_radii)
         scores.update({f"pixel_{name}": value for name, value in cross_check.items()}, **ceiling)
         used = {
