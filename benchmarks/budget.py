@@ -5,11 +5,13 @@ numbers (exact factor recovery, KL rate, the best sampler's validity and novelty
 likelihood), the change; and each flip with its cause (not a pass/fail test).
 
     .venv/bin/python benchmarks/budget.py --study DIR [--factor 4]
+    .venv/bin/python benchmarks/budget.py --study DIR --before OLD
 
 DIR is a finished study (its config.yaml, results/, .snakemake/). The study is copied to DIR-x4
 (file times and Snakemake's records kept), its config's training.max_epochs multiplied, and
-`snakemake --cores 2` run there. Writes benchmarks/out/budget.json and prints Markdown for
-benchmarks/RESULTS.md.
+`snakemake --cores 2` run there. With --before, nothing runs: the same tables compare OLD, a
+finished study of the same config made by the code before a change, with DIR, made after it.
+Writes benchmarks/out/budget.json and prints Markdown for benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -61,8 +63,9 @@ def runs_of(study: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def verdicts(before: Path, after: Path, continued: pd.DataFrame) -> pd.DataFrame:
-    """The claims table's rows with their verdict at each budget, and the cause of each flip."""
+def verdicts(before: Path, after: Path, continued: pd.DataFrame, unchanged: str) -> pd.DataFrame:
+    """The claims table's rows with their verdict at each budget, and the cause of each flip
+    (`unchanged`: the cause named where no run of the row's configurations trained differently)."""
     first = pd.read_csv(before / "results" / "tables" / "claims.csv")
     second = pd.read_csv(after / "results" / "tables" / "claims.csv")
     both = first.merge(second, on=CLAIM_KEYS, suffixes=("", "_x4"), validate="one_to_one")
@@ -76,17 +79,18 @@ def verdicts(before: Path, after: Path, continued: pd.DataFrame) -> pd.DataFrame
         involved = continued[pd.concat(same_block, axis=1).all(axis=1)]
         causes.append("continued runs: " + ", ".join(f"{r.run} ({r.epochs_before} -> {r.epochs} epochs)"
                                                       for r in involved.itertuples()) if len(involved)
-                      else "no run of these configurations changed (a change of the interval's other side)")
+                      else unchanged)
     both["cause"] = causes
     return both
 
 
-def verdict_counts(table: pd.DataFrame) -> str:
-    """Markdown: per scope, how many rows have each of the four verdicts at each budget."""
+def verdict_counts(table: pd.DataFrame, labels: tuple[str, str] = ("x1", "raised")) -> str:
+    """Markdown: per scope, how many rows have each of the four verdicts at each budget (labels: the
+    first study's and the second's)."""
     kinds = ["supported", "contradicted", "equivalent", "undecided"]
     lines = ["| scope | budget | " + " | ".join(kinds) + " |", "|---|---|" + "---|" * len(kinds)]
     for scope, rows in table.groupby("scope", sort=False):
-        for budget, column in (("x1", "verdict"), ("raised", "verdict_x4")):
+        for budget, column in zip(labels, ("verdict", "verdict_x4")):
             counts = rows[column].value_counts()
             lines.append(f"| {scope} | {budget} | " + " | ".join(str(int(counts.get(k, 0))) for k in kinds) + " |")
     return "\n".join(lines) + "\n"
@@ -110,16 +114,23 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", type=Path, required=True)
     parser.add_argument("--factor", type=int, default=4)
+    parser.add_argument("--before", type=Path, help="a finished study made by the code before a change: "
+                        "compared with --study instead of continuing it")
     args = parser.parse_args(argv)
     study = args.study.resolve()
     sigma = yaml.safe_load((study / "config.yaml").read_text())["figures"]["sigma"]
-    after, seconds = continued_study(study, args.factor)
-    runs_before, runs_after = runs_of(study), runs_of(after)
+    if args.before:
+        (before, after, seconds), label = (args.before.resolve(), study, 0.0), "after"
+        unchanged = "the code's change of the scores: the row's own, or through its family's correction, another row's"
+    else:
+        (after, seconds), before, label = continued_study(study, args.factor), study, f"x{args.factor}"
+        unchanged = "no run of these configurations changed (a change of the interval's other side)"
+    runs_before, runs_after = runs_of(before), runs_of(after)
     changed = runs_after.merge(runs_before[["run", "epochs", "converged"]], on="run", suffixes=("", "_before"))
     continued = changed[changed["epochs"] != changed["epochs_before"]]
-    table = verdicts(study, after, continued)
-    numbers = headline(study, sigma).merge(headline(after, sigma), on=list(families.POINT_KEYS),
-                                           suffixes=("", "_x4"))
+    table = verdicts(before, after, continued, unchanged)
+    numbers = headline(before, sigma).merge(headline(after, sigma), on=list(families.POINT_KEYS),
+                                            suffixes=("", "_x4"))
     result = {
         "factor": args.factor, "seconds_continued": seconds,
         "runs": len(runs_before), "converged_before": int(runs_before["converged"].sum()),
@@ -129,18 +140,22 @@ def main(argv=None) -> None:
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "budget.json").write_text(json.dumps(result, indent=1, default=str))
-    print(f"Budget x{args.factor}: {result['converged_before']} of {result['runs']} runs converged at the cap, "
-          f"{result['converged_after']} at {args.factor}x; {len(continued)} runs continued, in {seconds:.0f} s.\n")
-    print("| claim | likelihood | latent | compared | quantity | verdict | verdict at x4 | cause of a flip |\n"
+    if args.before:
+        print(f"{before} against {study}: {result['converged_before']} and {result['converged_after']} of "
+              f"{result['runs']} runs converged; {len(continued)} runs trained a different number of epochs.\n")
+    else:
+        print(f"Budget x{args.factor}: {result['converged_before']} of {result['runs']} runs converged at the cap, "
+              f"{result['converged_after']} at {args.factor}x; {len(continued)} runs continued, in {seconds:.0f} s.\n")
+    print(f"| claim | likelihood | latent | compared | quantity | verdict | verdict {label} | cause of a flip |\n"
           "|---|---|---|---|---|---|---|---|")
     for _, row in table.iterrows():
         print(f"| {row['claim']} ({row['scope']}) | {row['reconstruction']} | {row['latent_dim']} | {row['subject']} | {row['quantity']} | "
               f"{row['verdict']} | "
               f"{row['verdict_x4']} | {row['cause']} |")
     print(f"\nFlips: {int(table['flipped'].sum())} of {len(table)} rows.\n")
-    print(verdict_counts(table))
-    print("| model | likelihood | latent | β | exact recovery | at x4 | KL rate (bits) | at x4 | best sampler | validity |"
-          " at x4 | novelty | at x4 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(verdict_counts(table, ("before" if args.before else "x1", label)))
+    print(f"| model | likelihood | latent | β | exact recovery | {label} | KL rate (bits) | {label} | best sampler | "
+          f"validity | {label} | novelty | {label} |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for _, r in numbers.iterrows():
         print(f"| {r['model']} | {r['reconstruction']} | {r['latent_dim']} | {r['beta']:g} | {r['factor_recovery_mean']:.3f} | "
               f"{r['factor_recovery_mean_x4']:.3f} | {r['kl_rate_bits_mean']:.3g} | {r['kl_rate_bits_mean_x4']:.3g} | "
