@@ -84,7 +84,7 @@ def verdicts(before: Path, after: Path, continued: pd.DataFrame, unchanged: str)
     return both
 
 
-def verdict_counts(table: pd.DataFrame, labels: tuple[str, str] = ("x1", "raised")) -> str:
+def verdict_counts(table: pd.DataFrame, labels: tuple[str, str]) -> str:
     """Markdown: per scope, how many rows have each of the four verdicts at each budget (labels: the
     first study's and the second's)."""
     kinds = ["supported", "contradicted", "equivalent", "undecided"]
@@ -120,10 +120,10 @@ def main(argv=None) -> None:
     study = args.study.resolve()
     sigma = yaml.safe_load((study / "config.yaml").read_text())["figures"]["sigma"]
     if args.before:
-        (before, after, seconds), label = (args.before.resolve(), study, 0.0), "after"
+        (before, after, seconds), labels = (args.before.resolve(), study, 0.0), ("before", "after")
         unchanged = "the code's change of the scores: the row's own, or through its family's correction, another row's"
     else:
-        (after, seconds), before, label = continued_study(study, args.factor), study, f"x{args.factor}"
+        (after, seconds), before, labels = continued_study(study, args.factor), study, ("x1", f"x{args.factor}")
         unchanged = "no run of these configurations changed (a change of the interval's other side)"
     runs_before, runs_after = runs_of(before), runs_of(after)
     changed = runs_after.merge(runs_before[["run", "epochs", "converged"]], on="run", suffixes=("", "_before"))
@@ -146,16 +146,16 @@ def main(argv=None) -> None:
     else:
         print(f"Budget x{args.factor}: {result['converged_before']} of {result['runs']} runs converged at the cap, "
               f"{result['converged_after']} at {args.factor}x; {len(continued)} runs continued, in {seconds:.0f} s.\n")
-    print(f"| claim | likelihood | latent | compared | quantity | verdict | verdict {label} | cause of a flip |\n"
+    print(f"| claim | likelihood | latent | compared | quantity | verdict | verdict {labels[1]} | cause of a flip |\n"
           "|---|---|---|---|---|---|---|---|")
     for _, row in table.iterrows():
         print(f"| {row['claim']} ({row['scope']}) | {row['reconstruction']} | {row['latent_dim']} | {row['subject']} | {row['quantity']} | "
               f"{row['verdict']} | "
               f"{row['verdict_x4']} | {row['cause']} |")
     print(f"\nFlips: {int(table['flipped'].sum())} of {len(table)} rows.\n")
-    print(verdict_counts(table, ("before" if args.before else "x1", label)))
-    print(f"| model | likelihood | latent | β | exact recovery | {label} | KL rate (bits) | {label} | best sampler | "
-          f"validity | {label} | novelty | {label} |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(verdict_counts(table, labels))
+    print(f"| model | likelihood | latent | β | exact recovery | {labels[1]} | KL rate (bits) | {labels[1]} | best sampler | "
+          f"validity | {labels[1]} | novelty | {labels[1]} |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for _, r in numbers.iterrows():
         print(f"| {r['model']} | {r['reconstruction']} | {r['latent_dim']} | {r['beta']:g} | {r['factor_recovery_mean']:.3f} | "
               f"{r['factor_recovery_mean_x4']:.3f} | {r['kl_rate_bits_mean']:.3g} | {r['kl_rate_bits_mean_x4']:.3g} | "
