@@ -4,9 +4,9 @@ the registry shapestudy.evaluation.metrics)."""
 import gc
 
 # The modules loaded below (JAX, Flax, pandas) live as long as the job, so the cyclic collector
-# skips them while they load and is then told to leave them alone (gc.freeze) for the rest of the
-# job and at its exit: a sample-quality job alone took 0.65 s (11%) less, its imports 0.15 s of
-# collections less, its exit (Python's finalization) 0.25 s less (benchmarks/RESULTS.md).
+# skips them while they load and is then told to leave them alone (gc.freeze): no pass over them
+# during the job or at its exit. The 24 sample-quality jobs of the default study, run one at a
+# time, took 10% less (benchmarks/RESULTS.md).
 gc.disable()
 
 from shapestudy.jobs.start import start_job
