@@ -71,9 +71,15 @@ def runs(study: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def start_up_seconds(module: str, with_data: bool, data: Path) -> float:
-    """A fresh pinned process's seconds to import `module` (and JAX) and load the dataset."""
-    program = (f"import jax, jax.numpy as jnp; import {module}; jnp.zeros(1).block_until_ready()"
+def start_up_seconds(kind: str, module: str, with_data: bool, data: Path) -> float:
+    """A fresh pinned process's seconds to import `module` (and JAX) and load the dataset, and to
+    exit, with the collector as the kind's script keeps it (scripts/train.py and evaluate.py: off
+    while the modules load, then frozen out of them)."""
+    script = ROOT / "scripts" / f"{kind}.py"
+    frozen = script.exists() and "gc.freeze()" in script.read_text()
+    program = (("import gc; gc.disable()\n" if frozen else "")
+               + f"import jax, jax.numpy as jnp; import {module}; jnp.zeros(1).block_until_ready()"
+               + ("\ngc.freeze(); gc.enable()" if frozen else "")
                + (f"\nfrom shapestudy.data import dataset; dataset.load({str(data)!r})" if with_data else ""))
     times = []
     for _ in range(3):
@@ -201,7 +207,7 @@ def main(argv=None) -> None:
     jobs, trained = job_seconds(study), runs(study)
     split = epoch_split(config, data)
     scoring = sample_quality_split(study, config, data)
-    start = {kind: start_up_seconds(module, with_data, data) for kind, (module, with_data) in START_UP.items()}
+    start = {kind: start_up_seconds(kind, module, with_data, data) for kind, (module, with_data) in START_UP.items()}
     # A history epoch's seconds hold its steps and its validation pass: each part's share of the two.
     timed = split["epoch"] + split["validation"]
     fractions = {part: split[part] / timed for part in ("gradients", "update", "validation")}
