@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 
 wildcard_constraints:
     point="|".join(re.escape(point) for point in POINTS),
+    group="|".join(GROUPS),
     table="|".join(METRICS),
 
 

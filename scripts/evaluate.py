@@ -1,5 +1,5 @@
-"""Score the trained seeds of one point with one metric (rules evaluate_<metric>; the metrics are
-the registry shapestudy.evaluation.metrics)."""
+"""Score the trained runs of one latent size with one metric (rules evaluate_<metric>; the metrics
+are the registry shapestudy.evaluation.metrics)."""
 
 import gc
 
@@ -18,13 +18,12 @@ from shapestudy.evaluation import runner
 gc.freeze()
 gc.enable()
 
-runner.evaluate_point(
+runner.evaluate_runs(
     snakemake.params.metric,
     snakemake.input.data,
     snakemake.input.params,
     snakemake.input.records,
     snakemake.params.evaluation,
     dict(snakemake.output),
-    snakemake.wildcards.point,
     snakemake.params.code,
 )

@@ -183,12 +183,12 @@ def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
 
 
 def planned_resources(result: subprocess.CompletedProcess) -> dict[tuple[str, str | None], dict[str, str]]:
-    """The resources Snakemake printed for each job of a run or dry run, by (rule, point), the
-    point None for a job without one (generate_data)."""
+    """The resources Snakemake printed for each job of a run or dry run, by (rule, point) for a
+    training, (rule, group) for an evaluation, (rule, None) for a job with neither (generate_data)."""
     jobs = {}
     for block in output(result).split("\nrule ")[1:]:
         rule = block.split(":", 1)[0]
-        point = re.search(r"wildcards: point=(\S+)", block)
+        point = re.search(r"wildcards: (?:point|group)=(\S+)", block)
         resources = re.search(r"resources: (.*)", block)
         if resources:
             jobs[rule, point.group(1) if point else None] = dict(re.findall(r"(\w+)=([^,]+)", resources.group(1)))

@@ -116,12 +116,12 @@ def test_evaluation_of_a_corrupt_model_fails_with_one_line_and_keeps_earlier_res
     workdir = harness.copy_run(squares_study, tmp_path / "run")
     params = workdir / f"results/models/{harness.AE_RUN}/params.msgpack"
     params.write_bytes(params.read_bytes()[:100])
-    ae_scores = workdir / f"results/scores/reconstruction/{harness.AE_POINT}.json"
+    ae_scores = workdir / "results/scores/reconstruction/z2.json"  # the AE's and the VAE's runs
     earlier = [p for p in (workdir / "results").rglob("*") if p.is_file() and p not in (params, ae_scores)]
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in earlier}
     assert any(p.match("results/tables/*") for p in before)
     result = harness.snakemake(workdir, *harness.TABLE_FILES)
-    log = workdir / f"logs/evaluate_reconstruction/{harness.AE_POINT}.log"
+    log = workdir / "logs/evaluate_reconstruction/z2.log"
     assert_failed_with_one_line(
         result, log, f"results/models/{harness.AE_RUN}/params.msgpack: not a readable checkpoint of {harness.AE_RUN}"
     )

@@ -25,7 +25,7 @@ JOBS = set(MEASURED_64)
 
 def planned(tmp_path, config: dict) -> dict[str, dict[str, int]]:
     """mem_mb and runtime of each job of the study's dry run, by rule (the tiny and the measured
-    study have one point per rule)."""
+    study have one job per rule)."""
     harness.write_config(tmp_path, config)
     printed = harness.planned_resources(harness.dry_run(tmp_path))
     return {rule: {key: int(values[key]) for key in ("mem_mb", "runtime")}

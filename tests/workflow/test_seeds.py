@@ -18,6 +18,6 @@ def test_a_study_with_every_seed_at_a_limit_runs_to_the_end(tmp_path, seed):
     study = run_study(tmp_path, config)
     records = sorted((study / "results" / "models").glob("*/record.json"))
     assert [json.loads(path.read_text())["config"]["seed"] for path in records] == [seed, seed]
-    scores = json.loads((study / "results" / "scores" / "sample_quality" / "ae-mlp-mse-z2.json").read_text())
+    scores = json.loads((study / "results" / "scores" / "sample_quality" / "z2.json").read_text())
     assert {row["settings"]["sampler"] for row in scores["runs"][0]["rows"]} == {"prior", "fitted_gaussian", "gmm3"}
     assert (study / "results" / "report" / "experiments.md").stat().st_size > 0

@@ -182,7 +182,7 @@ def _ran_on(path: Path) -> dict:
 
 
 def _point_jobs(resources: dict) -> dict:
-    """The resources of the jobs of a point of the sweep (trainings and evaluations)."""
+    """The resources of the jobs of a point of the sweep (trainings) or a group (evaluations)."""
     return {job: values for job, values in resources.items() if job[1] is not None}
 
 
@@ -212,9 +212,10 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
     assert result.returncode == 0, result.stdout[-5000:]
     assert local["result"].returncode == 0, output(local["result"])[-5000:]
 
-    # Every training and evaluation job recorded the SLURM job it ran in (one job per point: the
-    # AE's two seeds share theirs), and SLURM knew it under that rule and point, with the rule's
-    # resources (threads, mem_mb, runtime in minutes).
+    # Every training and evaluation job recorded the SLURM job it ran in (a training job per point:
+    # the AE's two seeds share theirs; an evaluation job per metric and latent size: the four runs
+    # of z2 share theirs), and SLURM knew it under that rule and wildcard, with the rule's resources
+    # (threads, mem_mb, runtime in minutes).
     results = copies["slurm"] / "results"
     points = {"ae-mlp-mse-z2": ["ae-mlp-mse-z2-s0", "ae-mlp-mse-z2-s1"], "vae-mlp-mse-z2-b1": ["vae-mlp-mse-z2-b1-s0"],
               "vae-mlp-bce-z2-b1": ["vae-mlp-bce-z2-b1-s0"]}
@@ -225,11 +226,11 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
         trained = [_ran_on(results / "models" / run / "record.json") for run in point_runs]
         assert all(ran_on == trained[0] for ran_on in trained), trained
         jobs[f"train_{point.split('-')[0]}", point] = trained[0]
-        for family in EVALUATIONS:
-            sections = json.loads((results / "scores" / family / f"{point}.json").read_text())["runs"]
-            assert [section["run"] for section in sections] == point_runs
-            assert all(section["ran_on"] == sections[0]["ran_on"] for section in sections)
-            jobs[f"evaluate_{family}", point] = sections[0]["ran_on"]
+    for family in EVALUATIONS:
+        sections = json.loads((results / "scores" / family / "z2.json").read_text())["runs"]
+        assert [section["run"] for section in sections] == sum(points.values(), [])
+        assert all(section["ran_on"] == sections[0]["ran_on"] for section in sections)
+        jobs[f"evaluate_{family}", "z2"] = sections[0]["ran_on"]
     submitted = set(re.findall(r"submitted with SLURM jobid (\d+) ", result.stdout))
     printed = _point_jobs(planned_resources(result))
     for (rule, point), ran_on in jobs.items():
@@ -241,9 +242,9 @@ def test_slurm_runs_the_tiny_study_as_slurm_jobs_with_the_local_results(slurm_cl
         hours, minutes = divmod(int(wanted["runtime"]), 60)
         assert job["NumCPUs"] == "1" and job["MinMemoryNode"] == f"{wanted['mem_mb']}M", (rule, job)
         assert job["TimeLimit"] == f"{hours:02d}:{minutes:02d}:00" != "01:00:00", (rule, job)  # not the default
-    assert len({ran_on["slurm_job_id"] for ran_on in jobs.values()}) == len(jobs) == 15
+    assert len({ran_on["slurm_job_id"] for ran_on in jobs.values()}) == len(jobs) == 3 + len(EVALUATIONS)
     # Only generate_data went to SLURM besides them: tables, figures and `all` are local rules.
-    assert len(submitted) == 16, sorted(submitted)
+    assert len(submitted) == 4 + len(EVALUATIONS), sorted(submitted)
     assert "localrule table:" in result.stdout and "localrule all:" in result.stdout
     assert not re.search(r"^rule (table|claims|figure_\w+|experiments|all):", result.stdout, re.M)
 
@@ -302,7 +303,8 @@ def test_slurm_profile_dry_run_of_the_study_with_the_gpu_switch(tmp_path):
 
 def test_slurm_profile_dry_run_of_the_cluster_config(tmp_path):
     """configs/cluster.yaml plans through the profile without SLURM, as docs/cluster.md (Running on a
-    cluster) counts it: a job per point for each training and evaluation rule, the light rules local."""
+    cluster) counts it: a job per point for each training rule, a job per latent size for each
+    evaluation rule, the light rules local."""
     (tmp_path / "cluster").mkdir()
     project = snapshot()
     result = _dry_run_without_slurm(tmp_path / "cluster", tmp_path / "bin", "-s", str(project / "Snakefile"),
@@ -312,8 +314,9 @@ def test_slurm_profile_dry_run_of_the_cluster_config(tmp_path):
     # arch x likelihood x latent size (x beta; x the RAE's code weights; x the WAE's MMD weights)
     points = {"ae": 2 * 2 * 7, "vae": 2 * 2 * 7 * 5, "rae": 2 * 2 * 7 * 2, "wae": 2 * 2 * 7 * 2}
     assert {family: jobs[f"train_{family}"] for family in points} == points
-    assert all(jobs[f"evaluate_{family}"] == sum(points.values()) for family in EVALUATIONS)
+    latent_sizes = 7
+    assert all(jobs[f"evaluate_{family}"] == latent_sizes for family in EVALUATIONS)
     # SLURM jobs: the data, the trainings and the evaluations; the other rules are local rules
     # (tables, figures, experiments, all).
     slurm_jobs = sum(count for rule, count in jobs.items() if rule.startswith(("generate_data", "train_", "evaluate_")))
-    assert slurm_jobs == 1 + 5 * sum(points.values()) == 1401 and sum(jobs.values()) - slurm_jobs == 17
+    assert slurm_jobs == 1 + sum(points.values()) + 4 * latent_sizes == 309 and sum(jobs.values()) - slurm_jobs == 17

@@ -31,12 +31,13 @@ def test_every_output_exists_with_sane_values(tiny_study):
     assert r"\begin{tabular}" in (results / "tables" / "reconstruction.tex").read_text()
     points = {"ae-mlp-mse-z2": ["ae-mlp-mse-z2-s0", "ae-mlp-mse-z2-s1"], "vae-mlp-mse-z2-b1": ["vae-mlp-mse-z2-b1-s0"],
               "vae-mlp-bce-z2-b1": ["vae-mlp-bce-z2-b1-s0"]}
+    # One job evaluates every run of a latent size, in the order of the config.
+    scores = json.loads((results / "scores" / "reconstruction" / "z2.json").read_text())
+    assert [section["run"] for section in scores["runs"]] == [run for runs in points.values() for run in runs]
     for point, runs in points.items():
-        # One job trains and evaluates every seed of a point.
+        # One job trains every seed of a point.
         log = (project / "logs" / "train" / f"{point}.log").read_text()
         assert log.count("epoch 3/3") == len(runs)
-        scores = json.loads((results / "scores" / "reconstruction" / f"{point}.json").read_text())
-        assert [section["run"] for section in scores["runs"]] == runs
         for run in runs:
             history = pd.read_csv(results / "models" / run / "history.csv")
             assert list(history["epoch"]) == [1, 2, 3]
@@ -66,7 +67,7 @@ def test_editing_the_package_code_of_a_stage_reruns_that_stage(copy_study):
     module.write_text(module.read_text() + "\n# an edit\n")
     jobs = planned_jobs(dry_run(copy_study))
     assert not {"train_ae", "train_vae", "evaluate_sample_quality"} & set(jobs)
-    assert jobs["evaluate_reconstruction"] == 3 and jobs["table"] == 1  # one job per point
+    assert jobs["evaluate_reconstruction"] == 1 and jobs["table"] == 1  # one job per latent size
 
 
 def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(copy_study):
@@ -78,13 +79,16 @@ def test_changing_one_beta_reruns_that_configuration_and_the_aggregation(copy_st
     write_config(project, config)
     jobs = planned_outputs(dry_run(project))
     assert {j for j in jobs if j.startswith(("train", "evaluate"))} == {
-        f"{rule}:point=vae-mlp-{likelihood}-z2-b2"
-        for rule in ("train_vae", "evaluate_reconstruction", "evaluate_sample_quality", "evaluate_rate", "evaluate_latents")
-        for likelihood in ("mse", "bce")
+        *(f"train_vae:point=vae-mlp-{likelihood}-z2-b2" for likelihood in ("mse", "bce")),
+        *(f"evaluate_{metric}:group=z2" for metric in METRICS),
     }
     assert "table:table=reconstruction" in jobs
     snakemake(project, check=True)
     assert ae_params.stat().st_mtime_ns == before
+    # The evaluation jobs score the new configurations and reuse the AE seeds' scores.
+    for metric in METRICS:
+        log = (project / "logs" / f"evaluate_{metric}" / "z2.log").read_text()
+        assert log.count(": scored ") == 2 and log.count("scores reused") == 2, (metric, log)
     table = pd.read_csv(project / "results" / "tables" / "reconstruction.csv")
     assert sorted(table["beta"]) == [0.0, 2.0, 2.0]
     assert planned_jobs(dry_run(project)) == {}
@@ -99,21 +103,19 @@ def test_a_new_seed_reruns_its_point_and_leaves_the_other_seeds_bitwise_the_same
     write_config(project, config)
     jobs = planned_outputs(dry_run(project))
     assert {j for j in jobs if j.startswith(("train", "evaluate"))} == {
-        f"{rule}:point=ae-mlp-mse-z2"
-        for rule in ("train_ae", "evaluate_reconstruction", "evaluate_sample_quality", "evaluate_rate", "evaluate_latents")
+        "train_ae:point=ae-mlp-mse-z2", *(f"evaluate_{metric}:group=z2" for metric in METRICS)
     }
-    scored = {run: scores.run_section([project / "results/scores/rate/ae-mlp-mse-z2.json"], run)[1]["rows"]
-              for run in before}
+    scored = {run: scores.run_section([project / "results/scores/rate/z2.json"], run)[1]["rows"] for run in before}
     snakemake(project, check=True)
     # Only the new seed trains: the others are restored from their finished state.
     log = (project / "logs" / "train" / "ae-mlp-mse-z2.log").read_text()
     assert log.count("epoch 1/3 ") == 1 and log.count("resuming from") == 2
-    # Only the new seed is scored: the others' scores are reused, the same numbers.
+    # Only the new seed is scored: the other runs' scores (the AE's two seeds, the two VAEs) are
+    # reused, the same numbers.
     for metric in METRICS:
-        log = (project / "logs" / f"evaluate_{metric}" / "ae-mlp-mse-z2.log").read_text()
-        assert log.count(": scored ") == 1 and log.count("scores reused") == 2, (metric, log)
-    assert {run: scores.run_section([project / "results/scores/rate/ae-mlp-mse-z2.json"], run)[1]["rows"]
-            for run in before} == scored
+        log = (project / "logs" / f"evaluate_{metric}" / "z2.log").read_text()
+        assert log.count(": scored ") == 1 and log.count("scores reused") == 4, (metric, log)
+    assert {run: scores.run_section([project / "results/scores/rate/z2.json"], run)[1]["rows"] for run in before} == scored
     # A seed's training depends on its configuration alone, not on the seeds trained beside it.
     assert {run: (models / run / "params.msgpack").read_bytes() for run in before} == before
     assert (models / "ae-mlp-mse-z2-s2" / "params.msgpack").read_bytes() != before["ae-mlp-mse-z2-s0"]

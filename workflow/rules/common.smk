@@ -9,7 +9,6 @@ from shapestudy.evaluation.metrics import METRICS
 from shapestudy.jobs import fingerprint, resources
 from shapestudy.reporting.figures import FIGURES
 from shapestudy.reporting import figures as figure_registry
-from shapestudy import families
 
 # Stop before any job, with one line, on a config the study cannot run. Validation also fills in
 # the schema's defaults: rules and scripts read every key from `config` without defaults of their own.
@@ -21,6 +20,12 @@ except study_config.ConfigError as error:
 RUNS = study_config.runs(config)
 STUDY = sizes.Study(config)
 POINTS = study_config.points(RUNS)
+# Evaluation jobs: one per metric and group, a group being every run of one latent size, named as
+# in the point names (z16). The runs share the job's start-up (benchmarks/RESULTS.md: the default
+# study's sample-quality jobs took 190 s as 4 jobs, 232 s as 24 jobs of one point, the same scores).
+GROUPS = {}
+for _run, _fields in sorted(RUNS.items(), key=lambda item: item[1]["latent_dim"]):
+    GROUPS.setdefault(f"z{_fields['latent_dim']}", []).append(_run)
 PACKAGE = Path(workflow.basedir) / "src" / "shapestudy"
 SCRIPTS = Path(workflow.basedir) / "scripts"
 # The figures this sweep can draw (the latent scatter needs a 2-d latent), in registry order.
@@ -36,11 +41,11 @@ def code(script, *modules):
 
 def sized(estimate, key, *args):
     """A resource (mem_mb, or runtime in minutes) that follows the study's sizes:
-    shapestudy.jobs.resources.<estimate> for the job (given the runs of its point, if it has one),
+    shapestudy.jobs.resources.<estimate> for the job (given its runs, if it has any: job_runs),
     times the attempt number, so a retried job (profile key `retries`) asks for twice as much."""
 
     def resource(wildcards, attempt):
-        runs = {"runs": [RUNS[run] for run in POINTS[wildcards.point]]} if hasattr(wildcards, "point") else {}
+        runs = {"runs": [RUNS[run] for run in job_runs(wildcards)]} if job_runs(wildcards) else {}
         return getattr(resources, estimate)(STUDY, *args, **runs)[key] * attempt
 
     return resource
@@ -84,21 +89,36 @@ def runs_input(run_ids):
     }
 
 
-def trained_point(wildcards):
-    """The dataset and the trained seeds of a point: the inputs of every evaluation rule."""
-    return runs_input(POINTS[wildcards.point])
+def job_runs(wildcards):
+    """The runs a job trains (the seeds of its point) or scores (every run of its group)."""
+    if hasattr(wildcards, "point"):
+        return POINTS[wildcards.point]
+    if hasattr(wildcards, "group"):
+        return GROUPS[wildcards.group]
+    return []
 
 
-def score_files(metric, point_ids):
-    """The score files of a metric for the given points, with its array files if it keeps any."""
-    found = expand("results/scores/{metric}/{point}.json", metric=metric, point=point_ids)
+def trained_group(wildcards):
+    """The dataset and the trained runs of a group: the inputs of every evaluation rule."""
+    return runs_input(GROUPS[wildcards.group])
+
+
+def score_files(metric, run_ids):
+    """The score files of a metric that hold the given runs, with its array files if it keeps any."""
+    groups = [group for group, runs in GROUPS.items() if set(runs) & set(run_ids)]
+    found = expand("results/scores/{metric}/{group}.json", metric=metric, group=groups)
     if METRICS[metric].arrays:
-        found += expand("results/scores/{metric}/{point}.npz", metric=metric, point=point_ids)
+        found += expand("results/scores/{metric}/{group}.npz", metric=metric, group=groups)
     return found
 
 
+def metric_scores(metric):
+    """A metric's score files, one per group."""
+    return expand("results/scores/{metric}/{group}.json", metric=metric, group=GROUPS)
+
+
 def table_scores(wildcards):
-    return expand("results/scores/{metric}/{point}.json", metric=wildcards.table, point=POINTS)
+    return metric_scores(wildcards.table)
 
 
 def table_title(wildcards):
@@ -110,8 +130,7 @@ def figure_inputs(figure):
     chosen = figure.chosen_runs(RUNS, config)
     found = runs_input(chosen) if figure.models else {}
     for metric in figure.scores:
-        points = dict.fromkeys(families.point_id(RUNS[run]) for run in chosen)
-        found[f"{metric}_scores"] = score_files(metric, points)
+        found[f"{metric}_scores"] = score_files(metric, chosen)
     for table in figure.tables:
         found[table] = f"results/tables/{table}.csv"
     if figure.histories:

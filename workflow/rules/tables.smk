@@ -22,7 +22,7 @@ rule claims:
     input:
         # Every seed's scores of every metric (the claim registry picks its own; importing it here
         # would add scipy to every Snakefile parse): a claim's test reads each configuration's seeds.
-        **{metric: expand("results/scores/{metric}/{point}.json", metric=metric, point=POINTS) for metric in METRICS},
+        **{metric: metric_scores(metric) for metric in METRICS},
     output:
         csv="results/tables/claims.csv",
         md="results/tables/claims.md",

@@ -1,7 +1,8 @@
-"""One evaluation job: score every trained seed of a point with one metric and write the point's
-score file (a section per seed), and the arrays the metric keeps, if any. The seeds share the job's
-start-up, the dataset and the compiled programs; a seed whose parameters and scoring settings did
-not change since it was last scored takes its scores from the cache (cache.py) instead."""
+"""One evaluation job: score every trained run of one latent size with one metric and write its
+score file (a section per run), and the arrays the metric keeps, if any. The runs share the job's
+start-up, the dataset and the metric's compiled code, and the runs of a configuration its compiled
+programs; a run whose parameters and scoring settings did not change since it was last scored
+takes its scores from the cache (cache.py) instead."""
 
 from __future__ import annotations
 
@@ -16,10 +17,9 @@ from shapestudy.evaluation.metrics import METRICS
 from shapestudy.training import artifacts
 
 
-def evaluate_point(name: str, data_path, params_paths, record_paths, settings: dict, outputs: dict, point: str,
-                   code: str) -> None:
-    """Score the point's runs; `outputs` names the score file ("scores") and, for a metric that
-    keeps arrays, their file ("arrays"); `code` is the rule's code fingerprint."""
+def evaluate_runs(name: str, data_path, params_paths, record_paths, settings: dict, outputs: dict, code: str) -> None:
+    """Score the runs; `outputs` names the score file ("scores") and, for a metric that keeps
+    arrays, their file ("arrays"); `code` is the rule's code fingerprint."""
     metric = METRICS[name]
     cache = ScoreCache(Path(outputs["scores"]).parent / "cache")
     identity = {"metric": name, "settings": settings, "code": code, "versions": files.package_versions()}
@@ -43,4 +43,4 @@ def evaluate_point(name: str, data_path, params_paths, record_paths, settings: d
         sections.append({"run": run, "config": record["config"], **scored, "training": artifacts.outcome(record)})
     if metric.arrays:
         scores.write_arrays(outputs["arrays"], arrays)
-    scores.write(outputs["scores"], point, sections)
+    scores.write(outputs["scores"], sections)

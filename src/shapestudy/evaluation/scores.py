@@ -1,7 +1,8 @@
-"""Score files: one per point of the sweep and metric, with a section per run (seed).
+"""Score files: one per metric and latent size, with a section per run (every configuration and
+seed of that size).
 
-    {"point": id, "runs": [{"run": id, "config": {training configuration}, "ran_on": {...},
-                            "rows": [{"settings": {...}, "scores": {...}}], ...}]}
+    {"runs": [{"run": id, "config": {training configuration}, "ran_on": {...},
+               "rows": [{"settings": {...}, "scores": {...}}], ...}]}
 
 "settings" holds everything that produced the scores besides the configuration (estimator
 settings, sample sizes, noise level, sampler, ...); "scores" holds the numbers. A section also
@@ -31,8 +32,8 @@ def section(run: str, config: dict, rows: list[dict], **extra) -> dict:
     return {"run": run, "config": config, "rows": rows, "ran_on": where_it_ran(), **extra}
 
 
-def write(path, point: str, sections: list[dict]) -> None:
-    write_json(path, {"point": point, "runs": sections})
+def write(path, sections: list[dict]) -> None:
+    write_json(path, {"runs": sections})
 
 
 def read(path) -> dict:
