@@ -34,7 +34,7 @@ PROJECT_PARTS = ("Snakefile", "config.yaml", "configs", "workflow", "scripts", "
 CONFIG = "config.yaml"  # the file the Snakefile's configfile directive reads
 EPOCHS = 80  # SQUARES: enough for a kill between the first checkpoint (epoch 5) and the end
 TABLE_FILES = [f"results/tables/reconstruction.{ext}" for ext in ("csv", "md", "tex", "html")]
-AE_POINT, VAE_POINT = "ae-mlp-mse-z2", "vae-mlp-mse-z2-b1"  # one job trains (evaluates) each
+AE_POINT, VAE_POINT = "ae-mlp-mse-z2", "vae-mlp-mse-z2-b1"  # one job trains each
 AE_RUN, VAE_RUN = f"{AE_POINT}-s0", f"{VAE_POINT}-s0"
 PROFILE_NOTICE = "Using workflow specific profile"
 
@@ -196,7 +196,8 @@ def planned_resources(result: subprocess.CompletedProcess) -> dict[tuple[str, st
 
 
 def planned_outputs(result: subprocess.CompletedProcess) -> set[str]:
-    """Wildcards of every job of a dry run, as 'rule:point=...' strings (the rule alone if none)."""
+    """Wildcards of every job of a dry run, as 'rule:point=...' (a training) or 'rule:group=...' (an
+    evaluation) strings, the rule alone if none."""
     jobs = set()
     for block in output(result).split("\nrule ")[1:]:
         rule = block.split(":", 1)[0].strip()
