@@ -22,7 +22,8 @@ STUDY = sizes.Study(config)
 POINTS = study_config.points(RUNS)
 # Evaluation jobs: one per metric and group, a group being every run of one latent size, named as
 # in the point names (z16). The runs share the job's start-up (benchmarks/RESULTS.md: the default
-# study's sample-quality jobs took 190 s as 4 jobs, 232 s as 24 jobs of one point, the same scores).
+# study's sample-quality jobs, one at a time, 172 s as 4 jobs against 201 s as 24 jobs of one
+# point, the same scores).
 GROUPS = {}
 for _run, _fields in sorted(RUNS.items(), key=lambda item: item[1]["latent_dim"]):
     GROUPS.setdefault(f"z{_fields['latent_dim']}", []).append(_run)
@@ -45,8 +46,8 @@ def sized(estimate, key, *args):
     times the attempt number, so a retried job (profile key `retries`) asks for twice as much."""
 
     def resource(wildcards, attempt):
-        runs = {"runs": [RUNS[run] for run in job_runs(wildcards)]} if job_runs(wildcards) else {}
-        return getattr(resources, estimate)(STUDY, *args, **runs)[key] * attempt
+        runs = [RUNS[run] for run in job_runs(wildcards)]
+        return getattr(resources, estimate)(STUDY, *args, **({"runs": runs} if runs else {}))[key] * attempt
 
     return resource
 
@@ -100,7 +101,7 @@ def job_runs(wildcards):
 
 def trained_group(wildcards):
     """The dataset and the trained runs of a group: the inputs of every evaluation rule."""
-    return runs_input(GROUPS[wildcards.group])
+    return runs_input(job_runs(wildcards))
 
 
 def score_files(metric, run_ids):
