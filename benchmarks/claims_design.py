@@ -23,14 +23,26 @@ from scipy import stats
 
 from shapestudy import config as study_config
 from shapestudy.data import grid
+from shapestudy.evaluation.scores import read as read_score_file
 from shapestudy.reporting import claims, formats, statistics, tables
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def current_score_files(folder: Path) -> list[Path]:
+    """The score files of a metric's folder that hold the newest scores of their runs. A study
+    upgraded in place keeps the files of an older layout (one per point before the evaluation
+    jobs were grouped by latent size), which the workflow no longer reads: their runs are all in
+    newer files, so they are left out instead of counting those runs twice."""
+    newest = {}
+    for path in sorted(folder.glob("*.json"), key=lambda path: path.stat().st_mtime):
+        newest.update(dict.fromkeys((section["run"] for section in read_score_file(path)["runs"]), path))
+    return sorted(set(newest.values()))
+
+
 def study_scores(study: Path) -> tuple[dict, claims.Context]:
     config = study_config.validate(yaml.safe_load((study / "config.yaml").read_text()))
-    scores = {claim.metric: tables.read_scores(sorted((study / "results" / "scores" / claim.metric).glob("*.json")))
+    scores = {claim.metric: tables.read_scores(current_score_files(study / "results" / "scores" / claim.metric))
               for claim in claims.CLAIMS.values()}
     context = claims.Context(config["claims"], grid.n_factors(config["data"]["shapes"]), config["figures"]["sigma"],
                              config["evaluation"])

@@ -2,11 +2,11 @@
 changed: the run's parameters (their bytes), its training configuration, the metric, its settings,
 the code that scores (the rule's code fingerprint) and the library versions.
 
-An evaluation job scores every seed of a point and writes one score file; Snakemake reruns the job
-whenever one seed changes (a seed added to the point, a run continued after the cap was raised), and
-deletes the job's outputs first. The cache, results/scores/{metric}/cache/{run}.json (and .npz for
-a metric's arrays), is not an output, so it survives, and the job scores only the seeds whose key
-changed. A cache entry is written atomically; an unreadable or foreign one is ignored.
+An evaluation job scores every run of one latent size and writes one score file; Snakemake reruns
+the job whenever one of its runs changes (a seed or a configuration added, a run continued after the
+cap was raised), and deletes the job's outputs first. The cache, results/scores/{metric}/cache/{run}.json
+(and .npz for a metric's arrays), is not an output, so it survives, and the job scores only the runs
+whose key changed. A cache entry is written atomically; an unreadable or foreign one is ignored.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ job asks of a cluster.
 
 Each metric is a module of this package, shapestudy.evaluation.<name>, with one function
 `score(dataset, trained, settings) -> {"rows": [{"settings", "scores"}], **arrays for figures}`
-for one trained seed (artifacts.TrainedRun); runner.py loops over the seeds of a point and writes
-its score file. The module is imported only when a job scores with it, so this registry stays
+for one trained seed (artifacts.TrainedRun); runner.py loops over the runs of one latent size and
+writes their score file. The module is imported only when a job scores with it, so this registry stays
 light (no JAX) for the jobs that only write tables and text.
 """
 
