@@ -4,9 +4,10 @@ import pytest
 from shapestudy.data.dataset import Dataset, enumerate_factors, render
 from shapestudy.data.grid import FactorGrid
 from shapestudy.evaluation.projection import (
-    TINY_PIXEL, TranslatedTemplates, closest_renders, factor_recovery, iou, nearest_renders, project,
-    project_translated, squared_distances, without_tiny,
+    TINY_PIXEL, TranslatedTemplates, closest_renders, distances_to, factor_recovery, iou, iou_to, nearest_renders,
+    project, project_translated, squared_distances, without_tiny,
 )
+from shapestudy.data.pixels import to_unit
 
 # Sizes from 4: at size 3 a circle renders as a square, so tuples would share images.
 SMALL = FactorGrid(canvas=16, size_min=4, size_max=7)
@@ -89,6 +90,28 @@ def test_iou_known_values():
     assert iou(left[None] * 0.6, left[None]) == 1.0
     assert iou(left[None] * 0.4, left[None]) == 0.0
 
+
+
+@pytest.mark.parametrize("stored", ["uint8", "float32"])
+def test_chosen_renders_read_in_place_score_as_gathered(stored):
+    """iou_to and distances_to read each image's render where it is stored, uint8 as a dataset
+    holds it or float: the IoU and distances of the gathered renders, bit for bit, with image
+    pixels on either side of the thresholds (as float32 compares them) and exactly on them."""
+    grid = FactorGrid(canvas=16, size_min=4, size_max=7)
+    renders = render(grid, enumerate_factors(grid)).reshape(-1, 256)
+    renders = renders if stored == "uint8" else to_unit(renders)
+    rng = np.random.default_rng(12)
+    index = rng.integers(0, len(renders), 300)
+    noise = rng.normal(0, 1, (300, 256)) * np.repeat([0.05, 0.3], 150)[:, None]
+    images = np.clip(to_unit(renders[index]) + noise, 0, 1).astype(np.float32)
+    for threshold in (0.5, 0.3, 0.7):
+        edge = np.float32(threshold)
+        images[:, :3] = [np.nextafter(edge, np.float32(0)), edge, np.nextafter(edge, np.float32(1))]
+        expected = iou(images, renders[index], threshold)
+        assert 0 < (expected >= 0.9).mean() < 1
+        np.testing.assert_array_equal(iou_to(images, renders, index, threshold), expected)
+    residual = images - to_unit(renders[index])
+    np.testing.assert_array_equal(distances_to(images, renders, index), np.sqrt(np.einsum("ij,ij->i", residual, residual)))
 
 def test_factor_recovery_of_renders_is_perfect(small):
     images, codes = small
