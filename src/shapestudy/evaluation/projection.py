@@ -89,8 +89,8 @@ def iou_to(images, renders, index, threshold: float) -> np.ndarray:
 
 
 # The chosen renders are read in place by compiled loops instead of gathered and converted (two
-# copies of each chunk for its distances, two more for its IoU): the scoring of a sample set after
-# its search took 0.27 and 0.29 ms a chunk of 512 instead of 0.57 and 0.78 (benchmarks/RESULTS.md).
+# copies of each chunk for its distances, two more for its IoU): a chunk of 512 samples' distances
+# took 0.33-0.36 ms instead of 0.57, its IoU 0.28 instead of 0.71-0.78 (benchmarks/RESULTS.md).
 def _levels(renders):
     """What the compiled loops read a render's pixel through: pixels.LEVELS, to_unit's values of
     the uint8 levels, or None for float pixels (to_unit's value is the pixel as a float32)."""
@@ -128,7 +128,6 @@ def _overlaps(images, renders, index, levels, threshold):
             in_either += inside | inside_render
         both[i], either[i] = in_both, in_either
     return both, either
-
 
 
 class _Templates(NamedTuple):
@@ -326,8 +325,8 @@ def _integral_image(image, integral, column_sums) -> bool:
             column_sums[q] += np.float32(-2) * value
             integral[p + 1, q + 1] = column_sums[q]
     # Each row's sums along its columns, the rows side by side: a row's sum is a chain of dependent
-    # additions, and the rows' chains interleaved take 45% less time than one row after the other
-    # (the search 14% less; benchmarks/RESULTS.md). Each entry is the same sum in the same order.
+    # additions, and the rows' chains interleaved took 45% less time than one row after the other
+    # (the search's compiled loop 14% less; benchmarks/RESULTS.md). Each entry is the same sum.
     for q in range(1, width):
         for p in range(1, height + 1):
             integral[p, q + 1] += integral[p, q]
